@@ -1,0 +1,1 @@
+"""crisis-retro-bot: the transport-independent core."""

@@ -1,0 +1,95 @@
+"""The composition root: builds the FastAPI app and wires the transport for the mode."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from bot import db, inbox, outbox
+from bot.config import Mode, Settings, get_settings
+from bot.messenger import Messenger
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None) -> FastAPI:
+    from bot.feishu import events as feishu_events
+    from bot.sandbox import events as sandbox_events
+    from handlers import build_router
+
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.database_url)
+    mode = settings.mode
+    if messenger is None:
+        messenger = _default_messenger(settings, engine)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        router=build_router(),
+        adapters={"feishu": feishu_events.to_event, "sandbox": sandbox_events.to_event},
+        messenger=messenger,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        db.upgrade(settings.database_url)
+        runtime.start()
+        if mode is Mode.ws:
+            from bot.feishu import ws
+
+            ws.start_in_thread(settings, app.state.dispatcher)
+        log.info("crisis-retro-bot running in %s mode", mode.value)
+        try:
+            yield
+        finally:
+            runtime.stop()
+            engine.dispose()
+
+    app = FastAPI(title="crisis-retro-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.runtime = runtime
+    app.state.settings = settings
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        with Session(engine) as session:
+            session.exec(sa.select(1))
+            return {
+                "status": "ok",
+                "mode": mode.value,
+                "inbox": inbox.counts(session),
+                "outbox_pending": outbox.pending_count(session),
+            }
+
+    if mode in (Mode.ws, Mode.webhook):
+        from bot.feishu import dispatcher as feishu_dispatcher
+        from bot.feishu import webhook
+
+        def record(payload: dict) -> bool:
+            return runtime.record("feishu", feishu_events.keys(payload), payload)
+
+        app.state.dispatcher = feishu_dispatcher.build(
+            encrypt_key=settings.feishu_encrypt_key,
+            verification_token=settings.feishu_verification_token,
+            record=record,
+        )
+        app.include_router(webhook.router(settings, app.state.dispatcher))
+    else:
+        from bot.sandbox import web
+
+        app.include_router(web.router(runtime))
+    return app
+
+
+def _default_messenger(settings: Settings, engine) -> Messenger:
+    if settings.mode is Mode.sandbox:
+        from bot.sandbox.messenger import SandboxMessenger
+
+        return SandboxMessenger(engine)
+    from bot.feishu.client import FeishuMessenger, build_client
+
+    return FeishuMessenger(build_client(settings), settings.feishu_app_id)

@@ -1,0 +1,119 @@
+"""Settings from the environment or `.env` (see the contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+BUNDLED_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
+
+FEISHU_DOMAINS = {"feishu": "https://open.feishu.cn", "lark": "https://open.larksuite.com"}
+
+
+class Mode(StrEnum):
+    ws = "ws"
+    webhook = "webhook"
+    sandbox = "sandbox"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    feishu_app_id: str = ""
+    feishu_app_secret: str = ""
+    feishu_verification_token: str = ""
+    feishu_encrypt_key: str = ""
+    feishu_domain: str = "feishu"
+    feishu_mode: Mode | None = None
+
+    database_url: str = "sqlite:///./crisisbot.db"
+
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = ""
+
+    bot_timezone: str = "Asia/Shanghai"
+    playbook_dir: Path = BUNDLED_PLAYBOOKS
+    public_base_url: str = "http://127.0.0.1:8000"
+    report_secret: str = ""
+    allowed_chat_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Operational knobs (not part of the contract; sensible defaults).
+    webhook_max_body_bytes: int = 1_000_000
+    webhook_replay_window_seconds: int = 300
+    inbox_max_attempts: int = 5
+    outbox_max_attempts: int = 12
+    chat_send_qps: float = 5.0
+    outbox_retry_base_seconds: float = 1.0
+    # Store and acknowledge events but hold processing (maintenance, migrations, drills of a crash).
+    processing_paused: bool = False
+
+    @field_validator("allowed_chat_ids", mode="before")
+    @classmethod
+    def _split_chat_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def mode(self) -> Mode:
+        if self.feishu_mode is not None:
+            return self.feishu_mode
+        return Mode.ws if self.feishu_app_id else Mode.sandbox
+
+    @property
+    def feishu_base_url(self) -> str:
+        return FEISHU_DOMAINS.get(self.feishu_domain, self.feishu_domain).rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    def chat_allowed(self, chat_id: str) -> bool:
+        return not self.allowed_chat_ids or chat_id in self.allowed_chat_ids
+
+    def problems(self) -> list[str]:
+        """Every configuration problem at once, each as one readable line."""
+        found: list[str] = []
+        mode = self.mode
+        if mode in (Mode.ws, Mode.webhook):
+            if not self.feishu_app_id:
+                found.append(f"FEISHU_MODE={mode.value} needs FEISHU_APP_ID")
+            if not self.feishu_app_secret:
+                found.append(f"FEISHU_MODE={mode.value} needs FEISHU_APP_SECRET")
+        if mode is Mode.webhook and not self.feishu_verification_token:
+            found.append("FEISHU_MODE=webhook needs FEISHU_VERIFICATION_TOKEN (without it anyone can post events)")
+        if self.feishu_encrypt_key and not self.feishu_app_secret:
+            found.append("FEISHU_ENCRYPT_KEY is set but FEISHU_APP_SECRET is not: encrypted events cannot be answered")
+        base = self.feishu_base_url
+        if not base.startswith("https://"):
+            loopback = base.startswith(("http://127.", "http://localhost", "http://[::1]"))
+            if not loopback:
+                found.append(
+                    f"FEISHU_DOMAIN={self.feishu_domain!r}: use feishu, lark, an https:// URL, "
+                    "or http:// on loopback (tests only)"
+                )
+        try:
+            ZoneInfo(self.bot_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            found.append(f"BOT_TIMEZONE={self.bot_timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
+        if not self.playbook_dir.is_dir():
+            found.append(f"PLAYBOOK_DIR={self.playbook_dir} is not a folder")
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            found.append(f"DATABASE_URL={self.database_url!r}: only sqlite:/// and postgresql:// are supported")
+        if bool(self.openai_api_key) != bool(self.openai_model) and self.openai_api_key:
+            found.append("OPENAI_API_KEY is set but OPENAI_MODEL is not")
+        if not self.public_base_url.startswith(("http://", "https://")):
+            found.append(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with http:// or https://")
+        return found
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

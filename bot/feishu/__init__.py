@@ -1,0 +1,1 @@
+"""The Feishu transport: the only package that knows Feishu wire formats and lark-oapi."""

@@ -1,0 +1,131 @@
+"""POST /feishu/events: size cap, replay window, signature, decryption and token checks with
+proper status codes, then lark-oapi's dispatcher (which persists the event) — all before 200."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import lark_oapi as lark
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from lark_oapi.core.utils import AESCipher
+
+from bot.config import Settings
+from bot.feishu import events
+
+log = logging.getLogger(__name__)
+
+TIMESTAMP = "X-Lark-Request-Timestamp"
+NONCE = "X-Lark-Request-Nonce"
+SIGNATURE = "X-Lark-Signature"
+
+
+@dataclass
+class Rejection(Exception):
+    status: int
+    reason: str
+
+
+def _decrypt(body: dict[str, Any], encrypt_key: str) -> dict[str, Any]:
+    if "encrypt" not in body:
+        return body
+    if not encrypt_key:
+        raise Rejection(400, "encrypted body but FEISHU_ENCRYPT_KEY is not configured")
+    try:
+        plain = AESCipher(encrypt_key).decrypt_str(str(body["encrypt"]))
+        data = json.loads(plain)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Rejection(400, f"cannot decrypt body: {exc}") from None
+    if not isinstance(data, dict):
+        raise Rejection(400, "decrypted body is not a JSON object")
+    return data
+
+
+def _token_of(data: dict[str, Any]) -> str | None:
+    header = data.get("header")
+    if isinstance(header, dict) and "token" in header:
+        return header.get("token")
+    return data.get("token")
+
+
+def verify(headers: Any, raw: bytes, settings: Settings, *, now: float | None = None) -> dict[str, Any]:
+    """The decrypted envelope of an authentic, fresh request; raises Rejection otherwise."""
+    if len(raw) > settings.webhook_max_body_bytes:
+        raise Rejection(413, "body too large")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Rejection(400, "body is not JSON") from None
+    if not isinstance(body, dict):
+        raise Rejection(400, "body is not a JSON object")
+    data = _decrypt(body, settings.feishu_encrypt_key)
+    token = settings.feishu_verification_token
+    if token and not hmac.compare_digest(str(_token_of(data) or ""), token):
+        raise Rejection(403, "verification token mismatch")
+    if data.get("type") == "url_verification":
+        return data  # Feishu does not sign the URL check
+    key = settings.feishu_encrypt_key
+    timestamp = headers.get(TIMESTAMP)
+    if key:
+        nonce, signature = headers.get(NONCE), headers.get(SIGNATURE)
+        if not (timestamp and nonce and signature):
+            raise Rejection(401, "signature headers missing")
+        expected = hashlib.sha256((timestamp + nonce + key).encode() + raw).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise Rejection(401, "bad signature")
+    if timestamp is not None:
+        try:
+            age = (now if now is not None else time.time()) - int(timestamp)
+        except ValueError:
+            raise Rejection(401, "bad timestamp") from None
+        if abs(age) > settings.webhook_replay_window_seconds:
+            raise Rejection(401, f"timestamp outside the {settings.webhook_replay_window_seconds}s window")
+    elif key:
+        raise Rejection(401, "timestamp missing")
+    return data
+
+
+def router(settings: Settings, dispatcher: lark.EventDispatcherHandler) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/feishu/events")
+    async def feishu_events(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.webhook_max_body_bytes:
+            return JSONResponse({"msg": "body too large"}, status_code=413)
+        raw = await request.body()
+        try:
+            data = verify(request.headers, raw, settings)
+        except Rejection as rej:
+            log.warning("webhook rejected (%s): %s", rej.status, rej.reason)
+            return JSONResponse({"msg": rej.reason}, status_code=rej.status)
+        if data.get("type") == "url_verification":
+            return JSONResponse({"challenge": data.get("challenge", "")})
+        event_type = (data.get("header") or {}).get("event_type") if isinstance(data.get("header"), dict) else None
+        if event_type != events.CARD_ACTION and event_type not in events.SUBSCRIBED:
+            log.info("event %r acknowledged and ignored", event_type or data.get("type"))
+            return JSONResponse({"msg": "ignored"})
+        try:
+            events.keys(data)
+        except events.MalformedEvent as exc:
+            return JSONResponse({"msg": str(exc)}, status_code=400)
+        # Starlette's Headers keep case-insensitive lookup, which lark-oapi's signature check needs.
+        raw_request = lark.RawRequest()
+        raw_request.uri = str(request.url.path)
+        raw_request.headers = request.headers
+        raw_request.body = raw
+        result = await run_in_threadpool(dispatcher.do, raw_request)
+        return Response(
+            content=result.content,
+            status_code=result.status_code,
+            media_type="application/json",
+        )
+
+    return api

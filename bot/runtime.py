@@ -1,0 +1,76 @@
+"""The running bot: DB, router, transport adapters, messenger and the two workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot import inbox, outbox
+from bot.config import Settings
+from bot.messenger import Messenger
+from bot.processing import Adapter, Processor
+from bot.ratelimit import PerKeyRate
+from bot.router import Router
+from bot.timeutil import utcnow
+from bot.workers import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    router: Router
+    adapters: Mapping[str, Adapter]
+    messenger: Messenger
+    now_fn: Callable = utcnow
+    processor: Processor = field(init=False)
+    inbox_worker: Worker = field(init=False)
+    outbox_worker: Worker = field(init=False)
+    rate: PerKeyRate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.processor = Processor(self.engine, self.settings, self.router, self.adapters, self.now_fn)
+        self.rate = PerKeyRate(self.settings.chat_send_qps)
+        self.inbox_worker = Worker("inbox", self._inbox_pass)
+        self.outbox_worker = Worker("outbox", self._outbox_pass)
+
+    def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
+        """Persist an inbound event (durable on return) and wake the processor."""
+        stored = inbox.record(self.engine, source=source, keys=keys, payload=payload)
+        if stored:
+            self.inbox_worker.wake()
+        return stored
+
+    def _inbox_pass(self) -> float | None:
+        if self.settings.processing_paused:
+            return None
+        batch = 100
+        done = self.processor.process_due(limit=batch)
+        if done:
+            self.outbox_worker.wake()
+        return 0 if done >= batch else None
+
+    def _outbox_pass(self) -> float | None:
+        result = outbox.deliver_due(
+            self.engine,
+            self.messenger,
+            rate=self.rate,
+            max_attempts=self.settings.outbox_max_attempts,
+            retry_base=self.settings.outbox_retry_base_seconds,
+            now_fn=self.now_fn,
+        )
+        return result.wait
+
+    def start(self) -> None:
+        self.inbox_worker.start()
+        self.outbox_worker.start()
+
+    def stop(self) -> None:
+        self.inbox_worker.stop()
+        self.outbox_worker.stop()

@@ -1,0 +1,142 @@
+"""Sandbox routes: the chat page at `/` and its small JSON API. Posting here goes through
+the same inbox → router → outbox pipeline as Feishu events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from bot.messages import Mention
+from bot.models import SandboxMessage
+from bot.runtime import Runtime
+from bot.sandbox import events
+from bot.sandbox.members import BOT, DEFAULT_CHAT, MEMBERS, name_of
+from bot.wording import environment
+
+
+class PostMessage(BaseModel):
+    chat_id: str = Field(default=DEFAULT_CHAT, min_length=1, max_length=128)
+    chat_type: Literal["group", "p2p"] = "group"
+    sender_id: str = Field(min_length=1, max_length=128)
+    text: str = Field(min_length=1, max_length=20_000)
+    mention_ids: list[str] = Field(default_factory=list)
+
+
+class PressButton(BaseModel):
+    chat_id: str = Field(default=DEFAULT_CHAT, min_length=1, max_length=128)
+    sender_id: str = Field(min_length=1, max_length=128)
+    message_id: str = ""
+    value: dict[str, Any]
+
+
+def _mentions(text: str, ids: list[str]) -> list[dict[str, Any]]:
+    """Each chosen member's `@name` in the text becomes a mention at its offset."""
+    found = []
+    for user_id in ids:
+        label = f"@{name_of(user_id)}"
+        start = text.find(label)
+        while start != -1:
+            found.append(Mention(user_id=user_id, name=name_of(user_id), offset=start).__dict__)
+            start = text.find(label, start + len(label))
+    return sorted(found, key=lambda m: m["offset"])
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter()
+    known = {m.user_id for m in MEMBERS}
+
+    def _record(payload: dict[str, Any]) -> None:
+        runtime.record("sandbox", events.keys(payload), payload)
+
+    @api.get("/", response_class=HTMLResponse)
+    def page() -> str:
+        template = environment().get_template("sandbox.html")
+        return template.render(members=MEMBERS, bot=BOT, chat_id=DEFAULT_CHAT)
+
+    @api.get("/sandbox/api/messages")
+    def transcript(chat_id: str = DEFAULT_CHAT, after: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+        with Session(runtime.engine) as session:
+            rows = session.exec(
+                select(SandboxMessage)
+                .where(SandboxMessage.chat_id == chat_id, SandboxMessage.id > after)
+                .order_by(SandboxMessage.id)
+                .limit(500)
+            ).all()
+        return [
+            {
+                "id": row.id,
+                "message_id": f"sb_{row.id}",
+                "sender_name": row.sender_name,
+                "from_bot": row.from_bot,
+                "kind": row.kind,
+                "text": row.text,
+                "card": json.loads(row.payload) if row.payload else None,
+                "at": row.created_at.isoformat(),
+            }
+            for row in rows
+        ]
+
+    @api.post("/sandbox/api/messages", status_code=202)
+    def post_message(body: PostMessage) -> dict[str, Any]:
+        if body.sender_id not in known:
+            raise HTTPException(400, "未知成员")
+        now_ms = int(time.time() * 1000)
+        with Session(runtime.engine) as session:
+            row = SandboxMessage(
+                chat_id=body.chat_id,
+                sender_id=body.sender_id,
+                sender_name=name_of(body.sender_id),
+                text=body.text,
+            )
+            session.add(row)
+            session.commit()
+            message_id = f"sb_{row.id}"
+        _record(
+            {
+                "type": "message",
+                "event_id": f"sb-ev-{uuid.uuid4()}",
+                "message_id": message_id,
+                "chat_id": body.chat_id,
+                "chat_type": body.chat_type,
+                "sender_id": body.sender_id,
+                "sender_name": name_of(body.sender_id),
+                "text": body.text,
+                "mentions": _mentions(body.text, body.mention_ids),
+                "create_time_ms": now_ms,
+            }
+        )
+        return {"message_id": message_id}
+
+    @api.post("/sandbox/api/actions", status_code=202)
+    def press_button(body: PressButton) -> dict[str, str]:
+        if body.sender_id not in known:
+            raise HTTPException(400, "未知成员")
+        _record(
+            {
+                "type": "card_action",
+                "event_id": f"sb-ev-{uuid.uuid4()}",
+                "message_id": body.message_id,
+                "chat_id": body.chat_id,
+                "sender_id": body.sender_id,
+                "value": body.value,
+                "create_time_ms": int(time.time() * 1000),
+            }
+        )
+        return {"toast": "已收到，正在处理"}
+
+    @api.post("/sandbox/api/join", status_code=202)
+    def join(chat_id: str = DEFAULT_CHAT) -> dict[str, bool]:
+        """The page calls this once: the bot 'joins' the sandbox group and greets it."""
+        payload = {"type": "bot_added", "event_id": f"sb-join-{chat_id}", "chat_id": chat_id,
+                   "sender_id": MEMBERS[0].user_id, "create_time_ms": int(time.time() * 1000)}
+        stored = runtime.record("sandbox", events.keys(payload), payload)
+        return {"greeted": stored}
+
+    return api

@@ -1,0 +1,11 @@
+"""Thin chat handlers: parse arguments, call a service in `bot/`, return what to say."""
+
+from __future__ import annotations
+
+from bot.router import Router
+
+
+def build_router() -> Router:
+    from handlers import help
+
+    return Router(help.commands)

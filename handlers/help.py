@@ -1,0 +1,19 @@
+"""/help (/帮助) and the greeting when the bot joins a group."""
+
+from __future__ import annotations
+
+from bot.messages import BotAdded, Card, Markdown
+from bot.router import Commands, CommandRequest, Context, help_entries
+from bot.wording import say
+
+commands = Commands()
+
+
+@commands.command("help", "帮助", usage="/help", summary="列出所有命令及用法")
+def show_help(request: CommandRequest) -> str:
+    return say("help", commands=help_entries(request.ctx.router))
+
+
+@commands.on_bot_added
+def greet(event: BotAdded, ctx: Context) -> Card:
+    return Card(title=say("welcome_title"), blocks=(Markdown(say("welcome")),), color="blue")

@@ -1,0 +1,1 @@
+"""Alembic migrations (applied by `crisisbot db upgrade` and on `serve`)."""

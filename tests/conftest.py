@@ -1,0 +1,42 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL is set), the fake Feishu Open API, and an HTTP client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.fakes.feishu_openapi import FakeFeishu, reset_lark_token_cache
+
+
+@pytest.fixture
+def db_url(tmp_path) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'crisisbot.db'}"
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def fake_feishu() -> Iterator[FakeFeishu]:
+    reset_lark_token_cache()
+    fake = FakeFeishu().start()
+    yield fake
+    fake.stop()
+    reset_lark_token_cache()
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as client:
+        yield client

@@ -1,0 +1,75 @@
+"""Helpers for tests: explicit settings, the app served by uvicorn on loopback, polling."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from bot.config import Settings
+from tests.fakes.feishu_openapi import FakeFeishu
+
+ENCRYPT_KEY = "test-encrypt-key"
+VERIFICATION_TOKEN = "vtoken"
+
+
+def make_settings(db_url: str, **overrides) -> Settings:
+    """Settings from explicit values only: no .env, no ambient environment surprises."""
+    values = {
+        "database_url": db_url,
+        "outbox_retry_base_seconds": 0.05,
+        "playbook_dir": Settings.model_fields["playbook_dir"].default,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def feishu_settings(db_url: str, fake: FakeFeishu, **overrides) -> Settings:
+    return make_settings(
+        db_url,
+        feishu_app_id=fake.app_id,
+        feishu_app_secret=fake.app_secret,
+        feishu_domain=fake.base_url,
+        feishu_mode="webhook",
+        feishu_verification_token=VERIFICATION_TOKEN,
+        feishu_encrypt_key=ENCRYPT_KEY,
+        **overrides,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Run a FastAPI app with uvicorn in a thread on a loopback port; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
