@@ -39,14 +39,17 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     async def lifespan(_: FastAPI):
         db.upgrade(settings.database_url)
         runtime.start()
+        connection = None
         if mode is Mode.ws:
             from bot.feishu import ws
 
-            ws.start_in_thread(settings, app.state.dispatcher)
+            connection = ws.connect(settings, app.state.dispatcher)
         log.info("crisis-retro-bot running in %s mode", mode.value)
         try:
             yield
         finally:
+            if connection is not None:
+                connection.stop()
             runtime.stop()
             engine.dispose()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import BotAdded, Card, Markdown
-from bot.router import Commands, CommandRequest, Context, help_entries
+from bot.router import CommandRequest, Commands, Context, help_entries
 from bot.wording import say
 
 commands = Commands()

@@ -29,16 +29,15 @@ def make_settings(db_url: str, **overrides) -> Settings:
 
 
 def feishu_settings(db_url: str, fake: FakeFeishu, **overrides) -> Settings:
-    return make_settings(
-        db_url,
-        feishu_app_id=fake.app_id,
-        feishu_app_secret=fake.app_secret,
-        feishu_domain=fake.base_url,
-        feishu_mode="webhook",
-        feishu_verification_token=VERIFICATION_TOKEN,
-        feishu_encrypt_key=ENCRYPT_KEY,
-        **overrides,
-    )
+    values = {
+        "feishu_app_id": fake.app_id,
+        "feishu_app_secret": fake.app_secret,
+        "feishu_domain": fake.base_url,
+        "feishu_mode": "webhook",
+        "feishu_verification_token": VERIFICATION_TOKEN,
+        "feishu_encrypt_key": ENCRYPT_KEY,
+    }
+    return make_settings(db_url, **{**values, **overrides})
 
 
 def free_port() -> int:

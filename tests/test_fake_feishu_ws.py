@@ -8,23 +8,21 @@ How lark's ws client must be run (lark-oapi 1.7.5):
   client's ``ExpiringCache`` cron lands on that loop too. Then ``client.start()`` blocks forever.
   One running client per process: starting a second one re-points the global under the first.
 * Handlers run synchronously on that thread, inside the client's event loop.
-* There is no ``stop()``. :func:`_shutdown` below is the clean way: turn off auto-reconnect, cancel
+* There is no ``stop()``. :meth:`bot.feishu.ws.LongConnection.stop` is the clean way: turn off auto-reconnect, cancel
   the client's tasks, close the socket, then cancel the ``_select`` task ``start()`` is blocked on,
   so ``start()`` raises ``CancelledError`` and the thread ends.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import lark_oapi as lark
-import lark_oapi.ws.client as lark_ws_client
 import pytest
 from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTrigger,
@@ -32,78 +30,17 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
 )
 from lark_oapi.ws.exception import ClientException
 
+from bot.feishu.ws import LongConnection
 from tests.fakes.feishu_webhook import card_action_event, message_event
 from tests.fakes.feishu_ws import FakeFeishuWs
 
 WAIT = 5.0
 
 
-class WsClientThread:
-    """Runs a real ``lark.ws.Client`` in a daemon thread on a fresh event loop."""
-
-    def __init__(self, make_client: Callable[[], lark.ws.Client]) -> None:
-        self._make_client = make_client
-        self.client: lark.ws.Client | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self._constructed = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="lark-ws", daemon=True)
-
-    def start(self) -> WsClientThread:
-        self.thread.start()
-        assert self._constructed.wait(WAIT)
-        return self
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        lark_ws_client.loop = loop
-        self.loop = loop
-        try:
-            self.client = self._make_client()
-        finally:
-            self._constructed.set()
-        try:
-            self.client.start()
-        except asyncio.CancelledError:
-            pass  # _shutdown cancelled the task start() blocks on
-        except BaseException as e:  # e.g. ClientException for bad credentials
-            self.error = e
-        finally:
-            leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            for t in leftovers:
-                t.cancel()
-            if leftovers:
-                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
-            loop.close()
-
-    def stop(self) -> None:
-        loop, client = self.loop, self.client
-        if self.thread.is_alive() and loop is not None and client is not None:
-            asyncio.run_coroutine_threadsafe(_shutdown(client), loop)
-        self.thread.join(WAIT)
-        assert not self.thread.is_alive(), "lark ws client thread did not stop"
-
-
-async def _shutdown(client: lark.ws.Client) -> None:
-    """Stop a running ``lark.ws.Client`` from inside its loop (schedule with run_coroutine_threadsafe)."""
-    client._auto_reconnect = False
-    me = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not me]
-    blocker = [t for t in tasks if t.get_coro().__name__ == "_select"]
-    workers = [t for t in tasks if t not in blocker]
-    for t in workers:  # receive loop, ping loop, in-flight handlers, cache cron
-        t.cancel()
-    await asyncio.gather(*workers, return_exceptions=True)
-    await client._disconnect()  # closes the socket, logs "disconnected to ..."
-    for t in blocker:
-        t.cancel()
-
-
 @dataclass
 class Bot:
     fake: FakeFeishuWs
-    runner: WsClientThread
+    runner: LongConnection
     messages: queue.Queue = field(default_factory=queue.Queue)  # (event, thread name)
     cards: queue.Queue = field(default_factory=queue.Queue)
     reconnecting: threading.Event = field(default_factory=threading.Event)
@@ -154,7 +91,7 @@ def bot(fake: FakeFeishuWs) -> Iterator[Bot]:
         client.on_reconnected = reconnected.set
         return client
 
-    runner = WsClientThread(make_client).start()
+    runner = LongConnection(make_client).start()
     try:
         assert fake.wait_for_connections(1, WAIT), runner.error
         yield Bot(fake, runner, messages, cards, reconnecting, reconnected)
@@ -172,7 +109,7 @@ def test_message_event_reaches_handler_on_client_thread_and_is_acked_200(bot: Bo
     assert resp is not None and resp["code"] == 200
     assert "data" not in resp  # event handlers return nothing
     event, thread_name = bot.messages.get(timeout=WAIT)
-    assert thread_name == "lark-ws"
+    assert thread_name == "feishu-ws"
     assert event.header.event_id == "ev_1"
     assert event.header.event_type == "im.message.receive_v1"
     assert event.event["message"]["message_id"] == "om_1"  # customized events carry a plain dict
@@ -247,9 +184,12 @@ def test_server_drop_makes_the_client_rediscover_reconnect_and_keep_receiving(
 
 def test_stopping_the_client_closes_its_connection(fake: FakeFeishuWs) -> None:
     messages: queue.Queue = queue.Queue()
-    runner = WsClientThread(
+    runner = LongConnection(
         lambda: lark.ws.Client(
-            fake.app_id, fake.app_secret, event_handler=_handler(messages, queue.Queue()), domain=fake.base_url
+            fake.app_id,
+            fake.app_secret,
+            event_handler=_handler(messages, queue.Queue()),
+            domain=fake.base_url,
         )
     ).start()
     assert fake.wait_for_connections(1, WAIT)
@@ -262,7 +202,7 @@ def test_stopping_the_client_closes_its_connection(fake: FakeFeishuWs) -> None:
 
 
 def test_wrong_app_secret_makes_start_raise_client_exception(fake: FakeFeishuWs) -> None:
-    runner = WsClientThread(
+    runner = LongConnection(
         lambda: lark.ws.Client(
             fake.app_id, "wrong", event_handler=_handler(queue.Queue(), queue.Queue()), domain=fake.base_url
         )

@@ -1,14 +1,14 @@
 """inbox outbox app state sandbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.models
+from alembic import op
 
+import bot.models
 
 revision = '0001'
 down_revision = None

@@ -19,6 +19,7 @@ import re
 import secrets
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,7 @@ _HTTP_STATUS_FOR_CODE = {CODE_RATE_LIMIT: 429}
 _TOKEN_PATHS = (
     "/open-apis/auth/v3/tenant_access_token/internal",
     "/open-apis/auth/v3/app_access_token/internal",
+    "/callback/ws/endpoint",
 )
 
 
@@ -56,6 +58,7 @@ class Call:
     headers: dict[str, str]
     json: dict[str, Any] | None
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic seconds)
 
 
 @dataclass
@@ -203,7 +206,9 @@ class FakeFeishu:
             ("POST", re.compile(r"/open-apis/im/v1/images"), self._upload_image),
             ("POST", re.compile(r"/open-apis/im/v1/files"), self._upload_file),
             ("GET", re.compile(r"/open-apis/im/v1/chats/([^/]+)/members"), self._chat_members),
+            ("POST", re.compile(r"/callback/ws/endpoint"), self._ws_endpoint),
         ]
+        self.ws_discovery_url: str | None = None  # set by attach_ws
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -323,6 +328,19 @@ class FakeFeishu:
         reply = _error(code, f"injected error {code}", status=http_status, headers=headers)
         with self._lock:
             self._failures.append(_FailureRule(path_prefix, n, reply))
+
+    def attach_ws(self, ws_base_url: str) -> None:
+        """Serve long-connection discovery (one FEISHU_DOMAIN for both) by forwarding it to a
+        `tests.fakes.feishu_ws.FakeFeishuWs` at `ws_base_url`."""
+        self.ws_discovery_url = ws_base_url.rstrip("/") + "/callback/ws/endpoint"
+
+    def _ws_endpoint(self, call: Call) -> _Reply:
+        if self.ws_discovery_url is None:
+            return _json_reply(404, {"code": 404, "msg": "no long-connection endpoint attached"})
+        request = urllib.request.Request(self.ws_discovery_url, data=call.body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return _json_reply(200, json.loads(response.read()))
 
     def revoke_tokens(self) -> None:
         """Invalidate every token issued so far (lark-oapi's cached token now gets 99991663)."""
