@@ -315,6 +315,11 @@ class FakeFeishu:
         with self._lock:
             self._failures.append(_FailureRule(path_prefix, n, reply))
 
+    def recover(self) -> None:
+        """Drop every pending injected failure: the service is healthy again."""
+        with self._lock:
+            self._failures.clear()
+
     def fail_with_code(
         self, n: int, code: int, path_prefix: str = "/open-apis/im/", status: int | None = None
     ) -> None:

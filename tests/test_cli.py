@@ -1,0 +1,60 @@
+"""`crisisbot check` and `crisisbot db upgrade` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_VARS = ("FEISHU_", "DATABASE_URL", "OPENAI_", "BOT_TIMEZONE", "PLAYBOOK_DIR", "PUBLIC_BASE_URL",
+               "REPORT_SECRET", "ALLOWED_CHAT_IDS", "PROCESSING_PAUSED")
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_VARS)}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_check_passes_on_defaults(tmp_path):
+    result = run(["check"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "mode=sandbox" in result.stdout
+
+
+def test_check_reports_every_problem_at_once(tmp_path):
+    result = run(["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_ENCRYPT_KEY="k", BOT_TIMEZONE="Mars/Base",
+                 FEISHU_DOMAIN="http://example.com")
+    assert result.returncode == 1
+    for needle in ("FEISHU_APP_ID", "FEISHU_APP_SECRET", "FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY",
+                   "BOT_TIMEZONE", "FEISHU_DOMAIN"):
+        assert needle in result.stderr, needle
+
+
+def test_check_reads_dotenv(tmp_path):
+    (tmp_path / ".env").write_text("FEISHU_MODE=webhook\n", encoding="utf-8")
+    result = run(["check"], tmp_path)
+    assert result.returncode == 1 and "FEISHU_VERIFICATION_TOKEN" in result.stderr
+
+
+def test_check_reports_broken_yaml_with_its_path(tmp_path):
+    folder = tmp_path / "pb"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text("steps: [unclosed\n", encoding="utf-8")
+    result = run(["check"], tmp_path, PLAYBOOK_DIR=str(folder))
+    assert result.returncode == 1 and "broken.yaml" in result.stderr
+
+
+def test_db_upgrade_is_idempotent(tmp_path, db_url):
+    for _ in range(2):
+        result = run(["db", "upgrade"], tmp_path, DATABASE_URL=db_url)
+        assert result.returncode == 0, result.stderr
+    engine = sa.create_engine(db_url)
+    tables = set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"inbox_event", "outbox_message", "alembic_version"} <= tables
