@@ -13,8 +13,16 @@ from sqlmodel import Session
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def normalize_url(url: str) -> str:
+    """Plain `postgresql://` URLs use psycopg 3 (the driver we install) on every SQLAlchemy 2.x."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL, a busy timeout and foreign keys; PostgreSQL a pre-ping pool."""
+    url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from bot.db import make_engine
 from tests.fakes.feishu_openapi import FakeFeishu, reset_lark_token_cache
 
 
@@ -19,7 +20,7 @@ def db_url(tmp_path) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{tmp_path / 'crisisbot.db'}"
         return
-    engine = sa.create_engine(url)
+    engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))

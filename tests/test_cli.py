@@ -9,6 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.db import make_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_VARS = ("FEISHU_", "DATABASE_URL", "OPENAI_", "BOT_TIMEZONE", "PLAYBOOK_DIR", "PUBLIC_BASE_URL",
                "REPORT_SECRET", "ALLOWED_CHAT_IDS", "PROCESSING_PAUSED")
@@ -54,7 +56,7 @@ def test_db_upgrade_is_idempotent(tmp_path, db_url):
     for _ in range(2):
         result = run(["db", "upgrade"], tmp_path, DATABASE_URL=db_url)
         assert result.returncode == 0, result.stderr
-    engine = sa.create_engine(db_url)
+    engine = make_engine(db_url)
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
     assert {"inbox_event", "outbox_message", "alembic_version"} <= tables

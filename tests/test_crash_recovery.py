@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from bot.db import make_engine
 from tests.fakes.feishu_webhook import message_event, webhook_request
 from tests.support import ENCRYPT_KEY, VERIFICATION_TOKEN, free_port, wait_until
 
@@ -47,7 +48,7 @@ def start_bot(db_url: str, fake, port: int, **env_overrides: str) -> subprocess.
 
 
 def inbox_statuses(db_url: str) -> list[str]:
-    engine = sa.create_engine(db_url)
+    engine = make_engine(db_url)
     with engine.connect() as conn:
         rows = [r[0] for r in conn.execute(sa.text("select status from inbox_event order by id"))]
     engine.dispose()

@@ -6,10 +6,10 @@ import json
 import time
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot.app import create_app
+from bot.db import make_engine
 from bot.models import InboxEvent
 from tests.fakes.feishu_webhook import (
     bot_added_event,
@@ -30,7 +30,7 @@ def app_url(db_url, fake_feishu):
 
 
 def inbox_rows(db_url: str) -> list[InboxEvent]:
-    engine = sa.create_engine(db_url)
+    engine = make_engine(db_url)
     with Session(engine) as session:
         rows = list(session.exec(select(InboxEvent).order_by(InboxEvent.id)))
     engine.dispose()
