@@ -21,6 +21,7 @@ from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
+APP_KEY, APP_QPS = "*app*", 50  # Feishu: 5 messages/s per chat and 50/s per app
 _NAMESPACE = uuidlib.UUID("6f1c5a52-8d7e-4f7b-9a51-6c1f0b0e4d21")
 
 
@@ -87,7 +88,7 @@ def deliver_due(
             result.blocked_chats.add(chat_id)
             _shorten(result, (next_at - now).total_seconds())
             continue
-        wait = rate.wait_time(chat_id)
+        wait = max(rate.wait_time(chat_id), rate.wait_time(APP_KEY, limit=APP_QPS))
         if wait > 0:
             result.blocked_chats.add(chat_id)
             _shorten(result, wait)
@@ -124,6 +125,7 @@ def _deliver_one(
             return "skipped"
         message = outbound_from_payload(json.loads(row.payload), row.content)
         rate.note(row.chat_id)
+        rate.note(APP_KEY)
         try:
             row.sent_message_id = messenger.send(message, uuid=row.uuid)
         except SendError as exc:

@@ -189,3 +189,13 @@ def test_burst_to_one_chat_is_spread_over_time(db_url, fake_feishu):
     assert len(times) == 12
     for i in range(5, len(times)):
         assert times[i] - times[i - 5] >= 0.95  # never a sixth send within one second
+
+
+def test_app_wide_key_has_its_own_cap():
+    clock = [0.0]
+    rate = PerKeyRate(5, clock=lambda: clock[0])
+    for _ in range(49):
+        rate.note("*app*")
+    assert rate.wait_time("*app*", limit=50) == 0
+    rate.note("*app*")
+    assert rate.wait_time("*app*", limit=50) > 0

@@ -13,6 +13,7 @@ from bot.db import make_engine
 from bot.models import InboxEvent
 from tests.fakes.feishu_webhook import (
     bot_added_event,
+    card_action_event,
     encrypt_body,
     message_event,
     signed_headers,
@@ -162,3 +163,16 @@ def test_bot_added_greets_the_group(app_url, http, fake_feishu):
     card = sent["content"]
     assert card["schema"] == "2.0"
     assert "/帮助" in json.dumps(card, ensure_ascii=False)
+
+
+def test_card_callback_answers_a_toast_at_once_and_acts_after(app_url, http, db_url, fake_feishu):
+    event = card_action_event(event_id="ev_card_1", open_id="ou_1", chat_id="oc_group", message_id="om_card",
+                              value={"action": "retired_button"}, token=VERIFICATION_TOKEN)
+    started = time.monotonic()
+    response = post_event(http, app_url, event)
+    assert time.monotonic() - started < 3
+    assert response.status_code == 200
+    assert response.json()["toast"]["content"]
+    assert wait_until(lambda: len(fake_feishu.sent_messages) == 1)
+    assert fake_feishu.sent_messages[0]["chat_id"] == "oc_group"
+    assert [r.event_type for r in inbox_rows(db_url)] == ["card.action.trigger"]
