@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid as uuidlib
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -16,12 +17,11 @@ from sqlmodel import Session, select
 from bot.messages import Outbound, outbound_from_payload
 from bot.messenger import Messenger, SendError
 from bot.models import OutboxMessage
-from bot.ratelimit import PerKeyRate
+from bot.ratelimit import SendRate
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-APP_KEY, APP_QPS = "*app*", 50  # Feishu: 5 messages/s per chat and 50/s per app
 _NAMESPACE = uuidlib.UUID("6f1c5a52-8d7e-4f7b-9a51-6c1f0b0e4d21")
 
 
@@ -57,22 +57,25 @@ class DeliveryPass:
     sent: int = 0
     failed: int = 0
     wait: float | None = None  # seconds until something becomes due again (None: nothing pending)
-    blocked_chats: set[str] = field(default_factory=set)
+
+    def shorten(self, seconds: float) -> None:
+        seconds = max(0.05, seconds)
+        self.wait = seconds if self.wait is None else min(self.wait, seconds)
 
 
 def deliver_due(
     engine: Engine,
     messenger: Messenger,
     *,
-    rate: PerKeyRate,
+    rate: SendRate,
     max_attempts: int,
     retry_base: float = 1.0,
     now_fn=utcnow,
     batch: int = 200,
+    pool: ThreadPoolExecutor | None = None,
 ) -> DeliveryPass:
-    """Send what is due, oldest first. A chat whose earlier message is waiting for a retry
-    is held back so messages arrive in the order they were queued."""
-    result = DeliveryPass()
+    """Send what is due, oldest first within each chat, chats in parallel on `pool`. A chat whose
+    earlier message waits for a retry is held back so its messages arrive in queued order."""
     with Session(engine) as session:
         pending = session.exec(
             select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
@@ -80,41 +83,54 @@ def deliver_due(
             .order_by(OutboxMessage.id)
             .limit(batch)
         ).all()
+    result = DeliveryPass()
+    queues: dict[str, list[int]] = {}
+    held: set[str] = set()
+    now = now_fn()
     for row_id, chat_id, next_at in pending:
-        if chat_id in result.blocked_chats:
+        if chat_id in held:
             continue
-        now = now_fn()
         if next_at > now:
-            result.blocked_chats.add(chat_id)
-            _shorten(result, (next_at - now).total_seconds())
+            held.add(chat_id)
+            result.shorten((next_at - now).total_seconds())
             continue
-        wait = max(rate.wait_time(chat_id), rate.wait_time(APP_KEY, limit=APP_QPS))
-        if wait > 0:
-            result.blocked_chats.add(chat_id)
-            _shorten(result, wait)
-            continue
-        outcome = _deliver_one(
-            engine, messenger, row_id, rate=rate, max_attempts=max_attempts, retry_base=retry_base, now_fn=now_fn
-        )
-        if outcome == "sent":
-            result.sent += 1
-        elif outcome == "retry":
-            result.failed += 1
-            result.blocked_chats.add(chat_id)
-            _shorten(result, retry_base / 2)
-        elif outcome == "dead":
-            result.failed += 1
+        queues.setdefault(chat_id, []).append(row_id)
+
+    def run_chat(chat_id: str, ids: list[int]) -> DeliveryPass:
+        part = DeliveryPass()
+        for row_id in ids:
+            wait = rate.reserve(chat_id)
+            if wait > 0:
+                part.shorten(wait)
+                break
+            outcome = _deliver_one(
+                engine, messenger, row_id, max_attempts=max_attempts, retry_base=retry_base, now_fn=now_fn
+            )
+            if outcome == "sent":
+                part.sent += 1
+            elif outcome == "dead":
+                part.failed += 1
+            elif outcome == "retry":
+                part.failed += 1
+                part.shorten(retry_base / 2)
+                break
+        return part
+
+    if pool is None or len(queues) < 2:
+        parts = [run_chat(chat_id, ids) for chat_id, ids in queues.items()]
+    else:
+        parts = [f.result() for f in [pool.submit(run_chat, chat_id, ids) for chat_id, ids in queues.items()]]
+    for part in parts:
+        result.sent += part.sent
+        result.failed += part.failed
+        if part.wait is not None:
+            result.shorten(part.wait)
+    if len(pending) == batch and result.sent:
+        result.wait = 0  # more may be waiting beyond this batch
     return result
 
 
-def _shorten(result: DeliveryPass, seconds: float) -> None:
-    seconds = max(0.05, seconds)
-    result.wait = seconds if result.wait is None else min(result.wait, seconds)
-
-
-def _deliver_one(
-    engine: Engine, messenger: Messenger, row_id: int, *, rate, max_attempts, retry_base, now_fn
-) -> str:
+def _deliver_one(engine: Engine, messenger: Messenger, row_id: int, *, max_attempts, retry_base, now_fn) -> str:
     with Session(engine, expire_on_commit=False) as session:
         row = session.exec(
             select(OutboxMessage)
@@ -124,8 +140,6 @@ def _deliver_one(
         if row is None:
             return "skipped"
         message = outbound_from_payload(json.loads(row.payload), row.content)
-        rate.note(row.chat_id)
-        rate.note(APP_KEY)
         try:
             row.sent_message_id = messenger.send(message, uuid=row.uuid)
         except SendError as exc:

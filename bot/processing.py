@@ -31,12 +31,14 @@ class Processor:
     router: Router
     adapters: Mapping[str, Adapter]
     now_fn: Callable = utcnow
+    before_each: Callable[[], None] = lambda: None  # e.g. let pending acks store first
 
     def process_due(self, *, limit: int = 100) -> int:
         """Process every due event once; returns how many were attempted."""
         with Session(self.engine) as session:
             ids = inbox.due_ids(session, now=self.now_fn(), limit=limit)
         for row_id in ids:
+            self.before_each()
             self.process_one(row_id)
         return len(ids)
 

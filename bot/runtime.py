@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from bot import inbox, outbox
+from bot.ackgate import AckGate
 from bot.config import Settings
 from bot.messenger import Messenger
 from bot.processing import Adapter, Processor
-from bot.ratelimit import PerKeyRate
+from bot.ratelimit import SendRate
 from bot.router import Router
 from bot.timeutil import utcnow
 from bot.workers import Worker
@@ -29,20 +31,27 @@ class Runtime:
     adapters: Mapping[str, Adapter]
     messenger: Messenger
     now_fn: Callable = utcnow
+    acks: AckGate = field(init=False)
     processor: Processor = field(init=False)
     inbox_worker: Worker = field(init=False)
     outbox_worker: Worker = field(init=False)
-    rate: PerKeyRate = field(init=False)
+    rate: SendRate = field(init=False)
+    send_pool: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
-        self.processor = Processor(self.engine, self.settings, self.router, self.adapters, self.now_fn)
-        self.rate = PerKeyRate(self.settings.chat_send_qps)
+        self.acks = AckGate()
+        self.processor = Processor(
+            self.engine, self.settings, self.router, self.adapters, self.now_fn, before_each=self.acks.wait_for_acks
+        )
+        self.rate = SendRate(per_chat=self.settings.chat_send_qps)
+        self.send_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")
         self.inbox_worker = Worker("inbox", self._inbox_pass)
         self.outbox_worker = Worker("outbox", self._outbox_pass)
 
     def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
         """Persist an inbound event (durable on return) and wake the processor."""
-        stored = inbox.record(self.engine, source=source, keys=keys, payload=payload)
+        with self.acks.storing():
+            stored = inbox.record(self.engine, source=source, keys=keys, payload=payload)
         if stored:
             self.inbox_worker.wake()
         return stored
@@ -64,6 +73,7 @@ class Runtime:
             max_attempts=self.settings.outbox_max_attempts,
             retry_base=self.settings.outbox_retry_base_seconds,
             now_fn=self.now_fn,
+            pool=self.send_pool,
         )
         return result.wait
 
@@ -74,3 +84,4 @@ class Runtime:
     def stop(self) -> None:
         self.inbox_worker.stop()
         self.outbox_worker.stop()
+        self.send_pool.shutdown(wait=True, cancel_futures=True)
