@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot import db, inbox, outbox
 from bot.config import Mode, Settings, get_settings
-from bot.messenger import Messenger
+from bot.messenger import ChatReader, Messenger
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,14 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     settings = settings or get_settings()
     engine = db.make_engine(settings.database_url)
     mode = settings.mode
-    if messenger is None:
-        messenger = _default_messenger(settings, engine)
+    default_messenger, reader = _transport(settings, engine)
     runtime = Runtime(
         settings=settings,
         engine=engine,
         router=build_router(),
         adapters={"feishu": feishu_events.to_event, "sandbox": sandbox_events.to_event},
-        messenger=messenger,
+        messenger=messenger or default_messenger,
+        reader=reader,
     )
 
     @asynccontextmanager
@@ -88,11 +88,14 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     return app
 
 
-def _default_messenger(settings: Settings, engine) -> Messenger:
+def _transport(settings: Settings, engine) -> tuple[Messenger, ChatReader]:
+    """The messenger and reader of the configured mode."""
     if settings.mode is Mode.sandbox:
         from bot.sandbox.messenger import SandboxMessenger
+        from bot.sandbox.reader import SandboxReader
 
-        return SandboxMessenger(engine)
-    from bot.feishu.client import FeishuMessenger, build_client
+        return SandboxMessenger(engine), SandboxReader(engine)
+    from bot.feishu.client import FeishuMessenger, FeishuReader, build_client
 
-    return FeishuMessenger(build_client(settings), settings.feishu_app_id)
+    client = build_client(settings)
+    return FeishuMessenger(client, settings.feishu_app_id), FeishuReader(client, settings.feishu_app_id)

@@ -69,6 +69,27 @@ class BotAdded:
 
 
 @dataclass(frozen=True)
+class Recalled:
+    """A message was recalled by its sender."""
+
+    event_id: str
+    chat_id: str
+    message_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Reacted:
+    """Someone added an emoji reaction to a message (the chat is not in the event)."""
+
+    event_id: str
+    message_id: str
+    emoji: str
+    user_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Ignored:
     """An event we subscribe to but have nothing to do for (read receipts …)."""
 
@@ -76,7 +97,7 @@ class Ignored:
     reason: str
 
 
-Event = Inbound | CardAction | BotAdded | Ignored
+Event = Inbound | CardAction | BotAdded | Recalled | Reacted | Ignored
 
 
 # ---- outbound -------------------------------------------------------------------------------
@@ -126,6 +147,7 @@ class Outbound:
     content: bytes | None = field(default=None, repr=False)
     reply_to: str = ""  # message id to reply to (threads the answer under it)
     update_message_id: str = ""  # card: update this message in place instead of sending
+    ref: str = ""  # what the message is to us (e.g. "incident:3:card"), to find it again by its id
 
     def payload(self) -> dict[str, Any]:
         """JSON-able description without the binary content (kept apart in the outbox)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from bot.messages import Outbound
+from bot.messages import Inbound, Outbound
 
 
 class SendError(Exception):
@@ -19,4 +20,24 @@ class SendError(Exception):
 class Messenger(Protocol):
     def send(self, message: Outbound, *, uuid: str) -> str:
         """Deliver `message`; return the transport's message id. `uuid` makes retries idempotent."""
+        ...
+
+
+class ReadError(Exception):
+    """Reading from the transport failed (network, permissions, message gone)."""
+
+
+class ChatReader(Protocol):
+    """What the core may read back from the chat platform."""
+
+    def history(self, chat_id: str, start: datetime, end: datetime) -> list[Inbound]:
+        """Messages posted in the chat between start and end, oldest first."""
+        ...
+
+    def fetch(self, message_id: str) -> Inbound | None:
+        """One message by id; None when it no longer exists."""
+        ...
+
+    def download(self, message_id: str, key: str, kind: str) -> bytes:
+        """The bytes of an image or file attached to a message."""
         ...

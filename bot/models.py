@@ -73,7 +73,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=sa.Text())
     source_event_id: str | None = Field(default=None, max_length=128)
-    sent_message_id: str | None = Field(default=None, max_length=128)
+    ref: str | None = Field(default=None, max_length=64, index=True)  # what it is, e.g. "incident:3:card"
+    sent_message_id: str | None = Field(default=None, max_length=128, index=True)
     created_at: datetime = _when(default=True)
     next_attempt_at: datetime = _when(default=True, index=True)
     sent_at: datetime | None = _when(nullable=True)
@@ -103,3 +104,123 @@ class SandboxMessage(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text())
     payload: str | None = Field(default=None, sa_type=sa.Text())
     created_at: datetime = _when(default=True)
+
+
+# ---- incidents ------------------------------------------------------------------------------
+
+
+class Incident(SQLModel, table=True):
+    """One crisis in one group, from detection (`started_at`) to close."""
+
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128, index=True)
+    title: str = Field(max_length=200)
+    playbook: str = Field(max_length=64)
+    playbook_reason: str = Field(default="", max_length=200)  # why this playbook was chosen
+    level: int = 2
+    status: str = Field(default="open", max_length=16, index=True)  # open | closed
+    started_at: datetime = _when()
+    opened_at: datetime = _when()
+    closed_at: datetime | None = _when(nullable=True)
+    opened_by: str = Field(default="", max_length=128)
+    open_message_id: str = Field(default="", max_length=128)
+    remedy: str | None = Field(default=None, sa_type=sa.Text())
+    is_drill: bool = False
+
+
+class RoleAssignment(SQLModel, table=True):
+    """The group's roster: kept between incidents."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "role", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128, index=True)
+    role: str = Field(max_length=32)  # lead | ops | marketing | support | qa
+    user_id: str = Field(max_length=128)
+    user_name: str = Field(default="", max_length=128)
+    assigned_by: str = Field(default="", max_length=128)
+    assigned_at: datetime = _when(default=True)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """What happened and when (event time), as the group told it."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = _when(index=True)
+    kind: str = Field(max_length=16)  # detection|spread|metric|action|statement|decision|note|system
+    subkind: str | None = Field(default=None, max_length=32)  # e.g. initial | formal for statements
+    author_id: str = Field(default="", max_length=128)
+    author_name: str = Field(default="", max_length=128)
+    text: str = Field(sa_type=sa.Text())
+    message_id: str | None = Field(default=None, max_length=128)
+    source: str = Field(default="message", max_length=16)  # message|command|system|backfill|pin
+    links: str | None = Field(default=None, sa_type=sa.Text())  # JSON [{"url", "platform"}]
+    recalled: bool = False
+    pinned: bool = False
+    created_at: datetime = _when(default=True)
+
+
+class MetricSample(SQLModel, table=True):
+    __tablename__ = "metric_sample"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    metric: str = Field(max_length=32)
+    value: float
+    platform: str = Field(default="xhs", max_length=16)
+    at: datetime = _when(index=True)
+    source: str = Field(default="message", max_length=16)  # message | command | import
+    entry_id: int | None = Field(default=None, foreign_key="timeline_entry.id")
+
+
+class LevelChange(SQLModel, table=True):
+    __tablename__ = "level_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = _when()
+    from_level: int
+    to_level: int
+    reason: str = Field(sa_type=sa.Text())
+
+
+class Evidence(SQLModel, table=True):
+    """An image or file posted in the group, kept with its hash (the original post may vanish)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (sa.UniqueConstraint("message_id", "resource_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    entry_id: int | None = Field(default=None, foreign_key="timeline_entry.id")
+    message_id: str = Field(max_length=128)
+    resource_key: str = Field(max_length=256)
+    kind: str = Field(max_length=16)  # image | file | media | audio
+    name: str = Field(default="", max_length=256)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | stored | failed
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    content: bytes | None = Field(default=None, sa_type=sa.LargeBinary())
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text())
+    captured_at: datetime | None = _when(nullable=True)
+    next_attempt_at: datetime = _when(default=True)
+
+
+class Notice(SQLModel, table=True):
+    """A one-off message already sent for an incident (alerts, reminders): never twice."""
+
+    __tablename__ = "notice"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    key: str = Field(max_length=128)
+    sent_at: datetime = _when(default=True)

@@ -40,6 +40,7 @@ def enqueue(session: Session, messages: list[Outbound], *, key: str | None = Non
             payload=json.dumps(message.payload(), ensure_ascii=False),
             content=message.content,
             source_event_id=key,
+            ref=message.ref or None,
         )
         session.add(row)
         rows.append(row)

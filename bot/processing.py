@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot import inbox, outbox
 from bot.config import Settings
 from bot.messages import Event, Outbound
+from bot.messenger import ChatReader
 from bot.router import Context, Router
 from bot.timeutil import utcnow
 from bot.wording import say
@@ -32,6 +33,7 @@ class Processor:
     adapters: Mapping[str, Adapter]
     now_fn: Callable = utcnow
     before_each: Callable[[], None] = lambda: None  # e.g. let pending acks store first
+    reader: ChatReader | None = None
 
     def process_due(self, *, limit: int = 100) -> int:
         """Process every due event once; returns how many were attempted."""
@@ -65,7 +67,8 @@ class Processor:
         if chat_id and not self.settings.chat_allowed(chat_id):
             log.info("event %s from chat %s ignored: not in ALLOWED_CHAT_IDS", event.event_id, chat_id)
             return []
-        ctx = Context(session=session, settings=self.settings, now=self.now_fn(), router=self.router)
+        ctx = Context(session=session, settings=self.settings, now=self.now_fn(), router=self.router,
+                      reader=self.reader)
         return self.router.dispatch(event, ctx)
 
     def _record_failure(self, row_id: int, exc: Exception) -> str:

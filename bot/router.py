@@ -14,7 +14,8 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.messages import BotAdded, Card, CardAction, Event, Ignored, Inbound, Mention, Outbound
+from bot.messages import BotAdded, Card, CardAction, Event, Inbound, Mention, Outbound
+from bot.messenger import ChatReader
 from bot.wording import say
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Context:
     settings: Settings
     now: datetime
     router: Router
+    reader: ChatReader | None = None  # reads history, messages and files back from the platform
 
 
 @dataclass
@@ -55,6 +57,7 @@ class CommandSpec:
     summary: str
     func: Callable[[CommandRequest], Reply]
     group_only: bool = False
+    hidden: bool = False  # a shortcut listed under another command's help (e.g. /结束)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -67,12 +70,12 @@ class Commands:
 
     commands: list[CommandSpec] = field(default_factory=list)
     actions: dict[str, Callable[[CardAction, Context], Reply]] = field(default_factory=dict)
-    message_listeners: list[Callable[[Inbound, Context], Reply]] = field(default_factory=list)
-    bot_added_listeners: list[Callable[[BotAdded, Context], Reply]] = field(default_factory=list)
+    listeners: dict[type, list[Callable[[Any, Context], Reply]]] = field(default_factory=dict)
 
-    def command(self, name: str, *aliases: str, usage: str, summary: str, group_only: bool = False):
+    def command(self, name: str, *aliases: str, usage: str, summary: str, group_only: bool = False,
+                hidden: bool = False):
         def register(func: Callable[[CommandRequest], Reply]) -> Callable[[CommandRequest], Reply]:
-            self.commands.append(CommandSpec(name, aliases, usage, summary, func, group_only))
+            self.commands.append(CommandSpec(name, aliases, usage, summary, func, group_only, hidden))
             return func
 
         return register
@@ -84,13 +87,20 @@ class Commands:
 
         return register
 
+    def on(self, event_type: type):
+        """Listen to an event type; for Inbound: ordinary (non-command) messages only."""
+
+        def register(func):
+            self.listeners.setdefault(event_type, []).append(func)
+            return func
+
+        return register
+
     def on_message(self, func):
-        self.message_listeners.append(func)
-        return func
+        return self.on(Inbound)(func)
 
     def on_bot_added(self, func):
-        self.bot_added_listeners.append(func)
-        return func
+        return self.on(BotAdded)(func)
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -119,8 +129,7 @@ class Router:
         self._by_word: dict[str, CommandSpec] = {}
         self.commands: list[CommandSpec] = []
         self.actions: dict[str, Callable[[CardAction, Context], Reply]] = {}
-        self.message_listeners: list[Callable[[Inbound, Context], Reply]] = []
-        self.bot_added_listeners: list[Callable[[BotAdded, Context], Reply]] = []
+        self.listeners: dict[type, list[Callable[[Any, Context], Reply]]] = {}
         for group in groups:
             self.include(group)
 
@@ -136,8 +145,8 @@ class Router:
             if name in self.actions:
                 raise ValueError(f"card action {name!r} registered twice")
             self.actions[name] = func
-        self.message_listeners.extend(group.message_listeners)
-        self.bot_added_listeners.extend(group.bot_added_listeners)
+        for event_type, funcs in group.listeners.items():
+            self.listeners.setdefault(event_type, []).extend(funcs)
 
     def lookup(self, word: str) -> CommandSpec | None:
         return self._by_word.get(word.lower())
@@ -153,18 +162,15 @@ class Router:
             return self._on_message(event, ctx)
         if isinstance(event, CardAction):
             return self._on_card_action(event, ctx)
-        if isinstance(event, BotAdded):
-            return [o for f in self.bot_added_listeners for o in to_outbound(f(event, ctx), event.chat_id)]
-        if isinstance(event, Ignored):
-            return []
-        raise TypeError(f"unknown event {type(event).__name__}")
+        chat_id = getattr(event, "chat_id", "")
+        return [o for f in self.listeners.get(type(event), []) for o in to_outbound(f(event, ctx), chat_id)]
 
     def _on_message(self, message: Inbound, ctx: Context) -> list[Outbound]:
         parsed = split_command(message)
         if parsed is None:
             return [
                 o
-                for f in self.message_listeners
+                for f in self.listeners.get(Inbound, [])
                 for o in to_outbound(f(message, ctx), message.chat_id, reply_to=message.message_id)
             ]
         word, args, args_offset = parsed
@@ -215,4 +221,5 @@ def help_entries(router: Router) -> list[dict[str, Any]]:
     return [
         {"usage": spec.usage, "summary": spec.summary, "aliases": spec.aliases, "name": spec.name}
         for spec in router.commands
+        if not spec.hidden
     ]

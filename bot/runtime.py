@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from bot import inbox, outbox
 from bot.ackgate import AckGate
 from bot.config import Settings
-from bot.messenger import Messenger
+from bot.messenger import ChatReader, Messenger
 from bot.processing import Adapter, Processor
 from bot.ratelimit import SendRate
 from bot.router import Router
@@ -30,6 +30,7 @@ class Runtime:
     router: Router
     adapters: Mapping[str, Adapter]
     messenger: Messenger
+    reader: ChatReader | None = None
     now_fn: Callable = utcnow
     acks: AckGate = field(init=False)
     processor: Processor = field(init=False)
@@ -41,7 +42,8 @@ class Runtime:
     def __post_init__(self) -> None:
         self.acks = AckGate()
         self.processor = Processor(
-            self.engine, self.settings, self.router, self.adapters, self.now_fn, before_each=self.acks.wait_for_acks
+            self.engine, self.settings, self.router, self.adapters, self.now_fn,
+            before_each=self.acks.wait_for_acks, reader=self.reader,
         )
         self.rate = SendRate(per_chat=self.settings.chat_send_qps)
         self.send_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")

@@ -5,7 +5,9 @@ tenant token clears lark-oapi's token cache and is retried once at once."""
 from __future__ import annotations
 
 import io
+import json
 import logging
+from datetime import datetime
 from typing import Any
 
 import lark_oapi as lark
@@ -16,6 +18,9 @@ from lark_oapi.api.im.v1 import (
     CreateImageRequestBody,
     CreateMessageRequest,
     CreateMessageRequestBody,
+    GetMessageRequest,
+    GetMessageResourceRequest,
+    ListMessageRequest,
     PatchMessageRequest,
     PatchMessageRequestBody,
     ReplyMessageRequest,
@@ -24,9 +29,9 @@ from lark_oapi.api.im.v1 import (
 from lark_oapi.core.token.manager import TokenManager
 
 from bot.config import Settings
-from bot.feishu import render
-from bot.messages import Outbound
-from bot.messenger import SendError
+from bot.feishu import events, render
+from bot.messages import Inbound, Outbound
+from bot.messenger import ReadError, SendError
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +159,79 @@ class FeishuMessenger:
         raise SendError(detail, retryable=False)
 
 
+def _items(response: Any) -> list[dict[str, Any]]:
+    """Message items of a list/get response as plain dicts (the wire field names)."""
+    items = getattr(response.data, "items", None) or []
+    return [json.loads(lark.JSON.marshal(item)) for item in items]
+
+
 def _file_type(name: str) -> str:
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return {"pdf": "pdf", "doc": "doc", "docx": "doc", "xls": "xls", "xlsx": "xls", "ppt": "ppt",
             "pptx": "ppt", "mp4": "mp4", "opus": "opus"}.get(suffix, "stream")
+
+
+class FeishuReader:
+    """Reads history, single messages and attachments back through the Open API."""
+
+    def __init__(self, client: lark.Client, app_id: str) -> None:
+        self.client = client
+        self.app_id = app_id
+
+    def _call(self, call, what: str):
+        try:
+            response = call()
+        except Exception as exc:
+            raise ReadError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        if response.code in INVALID_TOKEN_CODES:
+            clear_token_cache(self.app_id)
+            response = call()
+        if not response.success():
+            raise ReadError(f"{what}: code {response.code}: {response.msg}")
+        return response
+
+    def history(self, chat_id: str, start: datetime, end: datetime) -> list[Inbound]:
+        messages: list[Inbound] = []
+        token = ""
+        for _ in range(200):  # at most 10,000 messages per backfill
+            builder = (
+                ListMessageRequest.builder()
+                .container_id_type("chat")
+                .container_id(chat_id)
+                .start_time(str(int(start.timestamp())))
+                .end_time(str(int(end.timestamp())))
+                .sort_type("ByCreateTimeAsc")
+                .page_size(50)
+            )
+            if token:
+                builder = builder.page_token(token)
+            request = builder.build()
+            response = self._call(lambda request=request: self.client.im.v1.message.list(request), "list messages")
+            for item in _items(response):
+                message = events.history_item_to_inbound(item)
+                if message is not None:
+                    messages.append(message)
+            if not response.data.has_more or not response.data.page_token:
+                break
+            token = response.data.page_token
+        return messages
+
+    def fetch(self, message_id: str) -> Inbound | None:
+        request = GetMessageRequest.builder().message_id(message_id).build()
+        try:
+            response = self._call(lambda: self.client.im.v1.message.get(request), "get message")
+        except ReadError:
+            return None
+        items = _items(response)
+        return events.history_item_to_inbound(items[0]) if items else None
+
+    def download(self, message_id: str, key: str, kind: str) -> bytes:
+        request = (
+            GetMessageResourceRequest.builder()
+            .message_id(message_id)
+            .file_key(key)
+            .type("image" if kind == "image" else "file")
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.message_resource.get(request), "download resource")
+        return response.file.read()

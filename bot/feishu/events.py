@@ -7,12 +7,14 @@ import re
 from typing import Any
 
 from bot.inbox import EventKeys
-from bot.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention
+from bot.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention, Reacted, Recalled
 from bot.timeutil import from_millis, utcnow
 
 MESSAGE_RECEIVED = "im.message.receive_v1"
 BOT_ADDED = "im.chat.member.bot.added_v1"
 CARD_ACTION = "card.action.trigger"
+RECALLED = "im.message.recalled_v1"
+REACTION = "im.message.reaction.created_v1"
 
 # Everything the app subscribes to; events not handled yet are acknowledged and ignored.
 SUBSCRIBED = (
@@ -87,7 +89,50 @@ def to_event(payload: dict[str, Any]) -> Event:
             value=value if isinstance(value, dict) else {},
             created_at=from_millis(header.get("create_time")) or utcnow(),
         )
+    if event_type == RECALLED:
+        return Recalled(
+            event_id=event_id,
+            chat_id=event.get("chat_id", ""),
+            message_id=event.get("message_id", ""),
+            created_at=from_millis(event.get("recall_time")) or from_millis(header.get("create_time")) or utcnow(),
+        )
+    if event_type == REACTION:
+        if event.get("operator_type") not in (None, "user"):
+            return Ignored(event_id=event_id, reason="reaction by an app")
+        return Reacted(
+            event_id=event_id,
+            message_id=event.get("message_id", ""),
+            emoji=(event.get("reaction_type") or {}).get("emoji_type", ""),
+            user_id=_open_id(event.get("user_id")),
+            created_at=from_millis(event.get("action_time")) or from_millis(header.get("create_time")) or utcnow(),
+        )
     return Ignored(event_id=event_id, reason=f"{event_type} is not handled")
+
+
+def history_item_to_inbound(item: dict[str, Any]) -> Inbound | None:
+    """A message as the message list/get APIs return it → Inbound (None for bot messages)."""
+    sender = item.get("sender") or {}
+    if sender.get("sender_type") not in (None, "user") or item.get("deleted"):
+        return None
+    event = {
+        "sender": {"sender_type": "user", "sender_id": {"open_id": sender.get("id", "")}},
+        "message": {
+            "message_id": item.get("message_id", ""),
+            "chat_id": item.get("chat_id", ""),
+            "chat_type": "group",
+            "message_type": item.get("msg_type", "text"),
+            "content": (item.get("body") or {}).get("content", "{}"),
+            "create_time": item.get("create_time"),
+            "root_id": item.get("root_id"),
+            "parent_id": item.get("parent_id"),
+            "mentions": [
+                {"key": m.get("key"), "name": m.get("name"), "id": {"open_id": m.get("id")}}
+                for m in item.get("mentions") or []
+            ],
+        },
+    }
+    message = _message(f"history:{item.get('message_id', '')}", event)
+    return message if isinstance(message, Inbound) else None
 
 
 def _open_id(user: dict[str, Any] | None) -> str:

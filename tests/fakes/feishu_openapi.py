@@ -101,8 +101,10 @@ def history_item(
     parent_id: str | None = None,
     root_id: str | None = None,
     deleted: bool = False,
+    mentions: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """A message item as ``GET /open-apis/im/v1/messages`` returns it (for ``FakeFeishu.history``)."""
+    """A message item as ``GET /open-apis/im/v1/messages`` returns it (for ``FakeFeishu.history``).
+    ``mentions`` takes ``[{"open_id", "name"}]``, keyed ``@_user_1``… in order (text uses the keys)."""
     body = content if content is not None else {"text": text or ""}
     item: dict[str, Any] = {
         "message_id": message_id,
@@ -123,6 +125,12 @@ def history_item(
     if parent_id:
         item["parent_id"] = parent_id
         item["root_id"] = root_id or parent_id
+    if mentions:
+        item["mentions"] = [
+            {"key": f"@_user_{i}", "id": m["open_id"], "id_type": "open_id", "name": m["name"],
+             "tenant_key": "tenant_test"}
+            for i, m in enumerate(mentions, start=1)
+        ]
     return item
 
 
@@ -203,6 +211,7 @@ class FakeFeishu:
             ("POST", re.compile(r"/open-apis/im/v1/messages/([^/]+)/reply"), self._reply_message),
             ("PATCH", re.compile(r"/open-apis/im/v1/messages/([^/]+)"), self._patch_message),
             ("GET", re.compile(r"/open-apis/im/v1/messages/([^/]+)/resources/([^/]+)"), self._resource),
+            ("GET", re.compile(r"/open-apis/im/v1/messages/([^/]+)"), self._get_message),
             ("POST", re.compile(r"/open-apis/im/v1/images"), self._upload_image),
             ("POST", re.compile(r"/open-apis/im/v1/files"), self._upload_file),
             ("GET", re.compile(r"/open-apis/im/v1/chats/([^/]+)/members"), self._chat_members),
@@ -574,6 +583,14 @@ class FakeFeishu:
         if has_more:
             data["page_token"] = token
         return _ok(data)
+
+    def _get_message(self, call: Call, message_id: str) -> _Reply:
+        """GET /open-apis/im/v1/messages/{message_id}: served from ``history``."""
+        for items in self.history.values():
+            for item in items:
+                if item.get("message_id") == message_id:
+                    return _ok({"items": [item]})
+        return _error(230011, "The message was not found, maybe it has been recalled or deleted.")
 
     def _resource(self, call: Call, message_id: str, file_key: str) -> _Reply:
         if call.query.get("type") not in ("image", "file"):
