@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-import yaml
 
 from bot.config import Settings
 
@@ -48,13 +47,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def playbook_problems(folder: Path) -> list[str]:
-    """Every YAML file in the playbook folder must at least parse."""
-    found = []
-    for path in sorted(folder.rglob("*.yaml")):
-        try:
-            yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            found.append(f"{path}: {exc}".replace("\n", " "))
+    """Every problem in the playbooks, the severity levels and the lexicon."""
+    from bot import lexicon, playbooks
+
+    found: list[str] = []
+    try:
+        playbooks.parse(folder)
+    except playbooks.PlaybookError as exc:
+        found += str(exc).splitlines()
+    try:
+        lexicon.parse(folder / "lexicon.yaml")
+    except lexicon.LexiconError as exc:
+        found.append(str(exc))
     return found
 
 
