@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.timeutil import as_utc
+
 
 class TimeProblem(ValueError):
     """A time or date the user typed that we cannot use; the message is one line of Chinese."""
@@ -69,7 +71,6 @@ _SEPARATORS = " \t\r\n\u3000,，:：、-—–|｜"
 
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 _PM = {"下午", "傍晚", "晚上", "夜里", "夜间"}
-_AM = {"凌晨", "早上", "早晨", "上午"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _int(value: str | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _moment(match: re.Match[str]) -> _Moment:
+def _moment(match: re.Match[str], *, bare_hour: bool = False) -> _Moment:
     g = match.groupdict()
     year = _int(g["y1"] or g["y2"])
     month = _int(g["m1"] or g["m2"] or g["m3"] or g["m4"])
@@ -109,9 +110,9 @@ def _moment(match: re.Match[str]) -> _Moment:
         hour, second = int(g["h2"]), 0
         minute = 30 if g["half"] else _int(g["i2"] or g["i3"]) or 0
     else:
-        # A bare "3点" is too often "three points" (“3点建议”); it is a time only
-        # when a date or a part of the day says so ("下午3点", "11月24日 3点").
-        if part is None and month is None and days_ago is None:
+        # At the start of a message a bare "3点" is too often "three points" (“3点建议”);
+        # it is a time there only when a date or a part of the day says so ("下午3点").
+        if not bare_hour and part is None and month is None and days_ago is None:
             raise _NoSuchTime
         hour, minute, second = int(g["h3"]), 0, 0
 
@@ -144,7 +145,7 @@ def _hour_of_day(hour: int, part: str | None) -> int:
         if hour <= 3:
             return hour + 12
         return hour if hour >= 10 else -1
-    # _AM
+    # 凌晨 / 早上 / 早晨 / 上午
     if hour == 12 and part == "凌晨":
         return 0
     return hour if hour <= 12 else -1
@@ -164,11 +165,8 @@ def is_date_word(text: str) -> bool:
 
 
 def is_clock_word(text: str) -> bool:
-    """True for a time of day alone: "09:10", "9：10", "9点半", "下午3点"."""
-    match = _CLOCK_ONLY.fullmatch(text)
-    if match is None:
-        return False
-    return match.group("h3") is None or match.group("part") is not None
+    """True for a time of day alone: "09:10", "9：10", "9点半", "3点", "下午3点"."""
+    return _CLOCK_ONLY.fullmatch(text) is not None
 
 
 # ---------------------------------------------------------------- calendar
@@ -215,20 +213,26 @@ def _resolve(moment: _Moment, limit: datetime, tz: ZoneInfo) -> datetime | None:
     return None
 
 
-def _aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"{name} must be timezone-aware")
-    return value
+def _aware(value: datetime) -> datetime:
+    """Naive datetimes (as SQLite gives them back) are UTC by construction, as in bot.timeutil."""
+    return as_utc(value)
 
 
 # ---------------------------------------------------------------- public API
 
 
-def leading_time(text: str, *, sent_at: datetime, tz: ZoneInfo) -> LeadingTime | None:
+CLOCK_GRACE = timedelta(minutes=5)
+
+
+def leading_time(
+    text: str, *, sent_at: datetime, tz: ZoneInfo, grace: timedelta = CLOCK_GRACE
+) -> LeadingTime | None:
     """The event time a message starts with ("09:10 …", "11月24日 09:10 …", "昨天 23:50 …"),
     placed at the latest such moment not after `sent_at`; None when the text does not
-    start with a time, names an impossible one, or gives a full date in the future."""
-    sent_at = _aware(sent_at, "sent_at")
+    start with a time, names an impossible one, or gives a full date in the future.
+    A time up to `grace` after the message (a phone clock running fast: "09:11" sent at
+    09:10:59) is read as the message's own time rather than as yesterday's 09:11."""
+    sent_at = _aware(sent_at)
     stripped = text.lstrip()
     match = _MOMENT.match(stripped)
     if match is None:
@@ -237,10 +241,10 @@ def leading_time(text: str, *, sent_at: datetime, tz: ZoneInfo) -> LeadingTime |
         moment = _moment(match)
     except _NoSuchTime:
         return None
-    at = _resolve(moment, sent_at, tz)
+    at = _resolve(moment, sent_at + grace, tz)
     if at is None:
         return None
-    return LeadingTime(at=at, rest=stripped[match.end() :].lstrip(_SEPARATORS).rstrip())
+    return LeadingTime(at=min(at, sent_at), rest=stripped[match.end() :].lstrip(_SEPARATORS).rstrip())
 
 
 def parse_since(
@@ -255,25 +259,25 @@ def parse_since(
     "2026-11-24T09:10", "11-24 09:10", "11月24日 09:10", "昨天 23:50", or ISO 8601 with an
     offset. Without a full date: the latest such moment not after `now`.
     Raises TimeProblem when unparsable, in the future, or older than `max_age`."""
-    now = _aware(now, "now")
+    now = _aware(now)
     text = raw.strip()
     match = _MOMENT.fullmatch(text)
     if match is None:
         at = _iso_with_offset(text)
         if at is None:
-            raise TimeProblem(f"无法识别时间 “{raw}”，请写成 09:10 或 2026-11-24 09:10")
+            raise TimeProblem(f"无法识别时间 “{_shown(raw)}”，请写成 09:10 或 2026-11-24 09:10")
         if at > now:
             raise TimeProblem(f"{label} {format_local(at, tz, now=now)} 晚于现在，请写已经发生的时间")
     else:
         try:
-            moment = _moment(match)
+            moment = _moment(match, bare_hour=True)
         except _NoSuchTime:
-            raise TimeProblem(f"时间 “{raw}” 不存在，请检查日期和钟点") from None
+            raise TimeProblem(f"时间 “{_shown(raw)}” 不存在，请检查日期和钟点") from None
         at = _resolve(moment, now, tz)
         upcoming = _upcoming(moment, now, tz)
         if at is None or (upcoming is not None and max_age is not None and now - at > max_age):
             if upcoming is None:
-                raise TimeProblem(f"时间 “{raw}” 不存在，请检查日期和钟点")
+                raise TimeProblem(f"时间 “{_shown(raw)}” 不存在，请检查日期和钟点")
             raise TimeProblem(f"{label} {format_local(upcoming, tz, now=now)} 晚于现在，请写已经发生的时间")
     if max_age is not None and now - at > max_age:
         raise TimeProblem(f"{label} {format_local(at, tz, now=now)} 距现在超过 {_span_words(max_age)}，请检查日期")
@@ -302,6 +306,12 @@ def _iso_with_offset(text: str) -> datetime | None:
     except ValueError:
         return None
     return value.astimezone(UTC) if value.tzinfo is not None else None
+
+
+def _shown(raw: str, limit: int = 30) -> str:
+    """What the user typed, on one line and not too long, for quoting in a reply."""
+    text = " ".join(raw.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _span_words(span: timedelta) -> str:
@@ -334,7 +344,7 @@ def parse_date(raw: str, *, today: date) -> date:
     text = raw.strip()
     match = _DATE_WORDS.fullmatch(text)
     if match is None:
-        raise TimeProblem(f"无法识别日期 “{raw}”，请写成 2026-11-30 或 11月30日")
+        raise TimeProblem(f"无法识别日期 “{_shown(raw)}”，请写成 2026-11-30 或 11月30日")
     g = match.groupdict()
     if g["rel"]:
         return today + timedelta(days=_DAYS_AHEAD[g["rel"]])
@@ -350,7 +360,7 @@ def parse_date(raw: str, *, today: date) -> date:
         try:
             return date(year, month, day)
         except ValueError:
-            raise TimeProblem(f"日期 “{raw}” 不存在") from None
+            raise TimeProblem(f"日期 “{_shown(raw)}” 不存在") from None
     for candidate_year in (today.year, today.year + 1):
         try:
             candidate = date(candidate_year, month, day)
@@ -358,16 +368,16 @@ def parse_date(raw: str, *, today: date) -> date:
             continue
         if candidate >= today:
             return candidate
-    raise TimeProblem(f"日期 “{raw}” 不存在")
+    raise TimeProblem(f"日期 “{_shown(raw)}” 不存在")
 
 
 def format_local(at: datetime, tz: ZoneInfo, *, now: datetime | None = None) -> str:
-    """"11月24日 09:10" in `tz`; just "09:10" on the same local day as `now`;
+    """`at` as shown in `tz`: "11月24日 09:10"; just "09:10" on the same local day as `now`;
     "2025年11月24日 09:10" when `now` is in another year."""
-    local = _aware(at, "at").astimezone(tz)
+    local = _aware(at).astimezone(tz)
     clock = f"{local.hour:02d}:{local.minute:02d}"
     if now is not None:
-        today = _aware(now, "now").astimezone(tz).date()
+        today = _aware(now).astimezone(tz).date()
         if local.date() == today:
             return clock
         if local.year != today.year:
@@ -376,7 +386,7 @@ def format_local(at: datetime, tz: ZoneInfo, *, now: datetime | None = None) -> 
 
 
 def format_duration(minutes: float) -> str:
-    """"55分钟", "4小时30分钟", "2天3小时" (a day or more is rounded to the hour);
+    """A duration in words: "55分钟", "4小时30分钟", "2天3小时" (a day or more is rounded to the hour);
     "不到1分钟" for under half a minute; negative durations get a leading "-"."""
     if math.isnan(minutes) or math.isinf(minutes):
         raise ValueError(f"not a duration: {minutes!r}")
