@@ -27,6 +27,7 @@ class Lexicon(BaseModel):
     platforms: dict[str, list[str]]
     kinds: dict[str, list[str]]
     statement_prefixes: dict[str, list[str]]
+    link_domains: dict[str, list[str]] = Field(default_factory=dict)
     pin_reactions: list[str] = Field(default_factory=list)
 
     @field_validator("metrics")
@@ -37,7 +38,7 @@ class Lexicon(BaseModel):
             raise ValueError(f"unknown metric ids {sorted(unknown)}; known: {', '.join(METRICS)}")
         return value
 
-    @field_validator("platforms")
+    @field_validator("platforms", "link_domains")
     @classmethod
     def _known_platforms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         unknown = set(value) - set(PLATFORMS)

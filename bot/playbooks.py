@@ -81,7 +81,16 @@ class Playbook(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     description: str = ""
+    roles: list[str] = Field(default_factory=lambda: list(ROLES))  # roles the playbook needs
     match: list[str] = Field(default_factory=list)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        unknown = [role for role in value if role not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; known: {', '.join(ROLES)}")
+        return value
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ COMMAND_PREFIXES = ("/", "／")
 Reply = str | Card | Outbound | Iterable["Reply"] | None
 
 
+class UserError(Exception):
+    """Something the user can fix: the message (Simplified Chinese, one line) is the reply, and
+    whatever the handler wrote before raising is rolled back."""
+
+
 @dataclass
 class Context:
     """What every handler gets: the unit of work and the clock it runs under."""
@@ -190,7 +195,13 @@ class Router:
             args=args,
             mentions=tuple(m for m in message.mentions if m.offset >= args_offset),
         )
-        return to_outbound(spec.func(request), message.chat_id, reply_to=message.message_id)
+        try:
+            reply = spec.func(request)
+        except UserError as problem:
+            if ctx.session is not None:
+                ctx.session.rollback()
+            reply = str(problem)
+        return to_outbound(reply, message.chat_id, reply_to=message.message_id)
 
     def _on_card_action(self, action: CardAction, ctx: Context) -> list[Outbound]:
         name = str(action.value.get("action", ""))
@@ -198,7 +209,13 @@ class Router:
         if func is None:
             log.warning("card action %r has no handler (event %s)", name, action.event_id)
             return to_outbound(say("unknown_action"), action.chat_id)
-        return to_outbound(func(action, ctx), action.chat_id)
+        try:
+            reply = func(action, ctx)
+        except UserError as problem:
+            if ctx.session is not None:
+                ctx.session.rollback()
+            reply = str(problem)
+        return to_outbound(reply, action.chat_id)
 
 
 def to_outbound(reply: Reply, chat_id: str, *, reply_to: str = "") -> list[Outbound]:

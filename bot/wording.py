@@ -9,6 +9,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
+KIND_LABELS = {"detection": "发现", "spread": "扩散", "metric": "数据", "action": "行动", "statement": "对外回应",
+               "decision": "决定", "note": "备注", "system": "系统"}
+
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
@@ -20,10 +23,15 @@ def environment() -> Environment:
         keep_trailing_newline=False,
         autoescape=select_autoescape(["html"]),
     )
+    from bot import eventtime
     from bot.mentions import mention, neutralize
 
     env.globals["mention"] = mention
     env.filters["untrusted"] = neutralize
+    env.filters["localtime"] = lambda at, settings: eventtime.format_local(at, settings.tz)
+    env.filters["minutes"] = lambda delta: delta.total_seconds() / 60
+    env.filters["duration"] = eventtime.format_duration
+    env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     return env
 
 

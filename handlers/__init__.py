@@ -6,6 +6,6 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from handlers import help
+    from handlers import crisis, help, log, metric, roles
 
-    return Router(help.commands)
+    return Router(crisis.commands, roles.commands, log.commands, metric.commands, help.commands)

@@ -1,0 +1,82 @@
+"""Turns what the group says into the incident record: every message while an incident is open
+becomes a timeline entry at its event time, with its kind, metric samples, links and evidence;
+new samples are assessed for severity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot import classify, eventtime, evidence, incidents, metrics, samples, severity, timeline
+from bot.config import Settings
+from bot.lexicon import load as load_lexicon
+from bot.messages import Inbound
+from bot.models import Incident, MetricSample, TimelineEntry
+from bot.playbooks import load as load_playbooks
+
+
+@dataclass
+class Logged:
+    """What logging one message produced (nothing when it was already logged)."""
+
+    incident: Incident | None = None
+    entry: TimelineEntry | None = None
+    samples: list[MetricSample] = field(default_factory=list)
+    findings: list[severity.Finding] = field(default_factory=list)
+
+
+def log_message(
+    session: Session,
+    message: Inbound,
+    *,
+    settings: Settings,
+    incident: Incident | None = None,
+    source: str = "message",
+    pinned: bool = False,
+    text: str | None = None,
+    kind: str | None = None,
+    subkind: str | None = None,
+) -> Logged:
+    """Log `message` into its incident (found from the chat and thread unless given).
+    `text`/`kind` override what is read from the message (e.g. `/log` text)."""
+    incident = incident or incidents.for_message(session, message.chat_id, root_id=message.root_id)
+    if incident is None:
+        return Logged()
+    lexicon = load_lexicon(settings.playbook_dir)
+    body = message.text if text is None else text
+    at = message.created_at
+    lead = eventtime.leading_time(body, sent_at=message.created_at, tz=settings.tz)
+    if lead is not None:
+        at, body = lead.at, lead.rest
+    said = classify.statement(body, lexicon)
+    readings = metrics.extract(body, lexicon)
+    if kind is None:
+        if said is not None:
+            kind, subkind = "statement", said[0]
+        else:
+            kind = classify.kind_of(body, lexicon, has_metrics=bool(readings))
+    entry = timeline.add(
+        session,
+        incident,
+        at=at,
+        kind=kind,
+        subkind=subkind,
+        text=body,
+        author_id=message.sender_id,
+        author_name=message.sender_name,
+        message_id=message.message_id or None,
+        source=source,
+        links=classify.links(body, lexicon),
+        pinned=pinned,
+    )
+    if entry is None:
+        return Logged(incident=incident)
+    new = [
+        samples.record(session, incident, metric=r.metric, value=r.value, platform=r.platform, at=at,
+                       source="message", entry_id=entry.id)
+        for r in readings
+    ]
+    evidence.queue(session, incident, entry, message)
+    found = severity.assess(session, incident, new, load_playbooks(settings.playbook_dir).severity)
+    return Logged(incident=incident, entry=entry, samples=new, findings=found)

@@ -1,0 +1,26 @@
+"""What several handlers need: the incident a command is about, and parsing helpers that turn
+parse errors into user errors."""
+
+from __future__ import annotations
+
+from bot import incidents
+from bot.models import Incident
+from bot.playbooks import Library
+from bot.playbooks import load as load_playbooks
+from bot.router import CommandRequest, UserError
+from bot.wording import say
+
+
+def current_incident(request: CommandRequest) -> Incident:
+    incident = incidents.for_message(request.ctx.session, request.chat_id, root_id=request.message.root_id)
+    if incident is None:
+        raise UserError(say("no_open_incident"))
+    return incident
+
+
+def library(request: CommandRequest) -> Library:
+    return load_playbooks(request.ctx.settings.playbook_dir)
+
+
+def author_name(request: CommandRequest) -> str:
+    return request.message.sender_name
