@@ -85,8 +85,12 @@ def test_unknown_command_without_a_near_match_still_points_to_help():
     assert "/帮助" in reply
 
 
-def test_ordinary_messages_get_no_reply_from_the_router():
-    assert answer(build_router(), inbound("话题阅读量破620万了")) == []
+def test_ordinary_messages_go_to_message_listeners_not_commands():
+    seen = []
+    group = Commands()
+    group.on_message(lambda message, ctx: seen.append(message.text))
+    assert answer(Router(help_module.commands, group), inbound("话题阅读量破620万了")) == []
+    assert seen == ["话题阅读量破620万了"]
 
 
 def test_group_only_commands_explain_themselves_in_p2p():

@@ -4,11 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.models
+from alembic import op
 
+import bot.models
 
 revision = '0002'
 down_revision = '0001'
