@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot import inbox, outbox
+from bot import evidence, inbox, outbox
 from bot.ackgate import AckGate
 from bot.config import Settings
 from bot.messenger import ChatReader, Messenger
@@ -36,6 +36,7 @@ class Runtime:
     processor: Processor = field(init=False)
     inbox_worker: Worker = field(init=False)
     outbox_worker: Worker = field(init=False)
+    evidence_worker: Worker = field(init=False)
     rate: SendRate = field(init=False)
     send_pool: ThreadPoolExecutor = field(init=False)
 
@@ -49,6 +50,7 @@ class Runtime:
         self.send_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")
         self.inbox_worker = Worker("inbox", self._inbox_pass)
         self.outbox_worker = Worker("outbox", self._outbox_pass)
+        self.evidence_worker = Worker("evidence", self._evidence_pass, idle=2.0)
 
     def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
         """Persist an inbound event (durable on return) and wake the processor."""
@@ -65,6 +67,7 @@ class Runtime:
         done = self.processor.process_due(limit=batch)
         if done:
             self.outbox_worker.wake()
+            self.evidence_worker.wake()
         return 0 if done >= batch else None
 
     def _outbox_pass(self) -> float | None:
@@ -79,11 +82,18 @@ class Runtime:
         )
         return result.wait
 
+    def _evidence_pass(self) -> float | None:
+        if self.reader is None:
+            return None
+        return evidence.fetch_due(self.engine, self.reader, now=self.now_fn())
+
     def start(self) -> None:
         self.inbox_worker.start()
         self.outbox_worker.start()
+        self.evidence_worker.start()
 
     def stop(self) -> None:
         self.inbox_worker.stop()
         self.outbox_worker.stop()
+        self.evidence_worker.stop()
         self.send_pool.shutdown(wait=True, cancel_futures=True)

@@ -30,7 +30,7 @@ def record_metric(request: CommandRequest) -> Reply:
     if metric is None:
         raise UserError(say("unknown_metric", word=args.words[0], labels=views.METRIC_LABELS))
     try:
-        value = metrics.parse_value(args.words[1], ratio=metric in lexicon.ratio_metrics)
+        value = metrics.parse_metric_value(metric, args.words[1], lexicon)
     except metrics.ValueProblem as problem:
         raise UserError(str(problem)) from None
     platform = "xhs"
