@@ -36,6 +36,8 @@ def to_event(payload: dict[str, Any]) -> Event:
             text=payload.get("text", ""),
             created_at=_time(payload),
             mentions=tuple(Mention(**m) for m in payload.get("mentions", [])),
+            root_id=payload.get("root_id", ""),
+            parent_id=payload.get("parent_id", ""),
         )
     if kind == "card_action":
         return CardAction(
