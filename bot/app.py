@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from bot import db, inbox, outbox
+from bot import db, inbox, llm, outbox
 from bot.config import Mode, Settings, get_settings
 from bot.messenger import ChatReader, Messenger
 from bot.runtime import Runtime
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         adapters={"feishu": feishu_events.to_event, "sandbox": sandbox_events.to_event},
         messenger=messenger or default_messenger,
         reader=reader,
+        llm=llm.from_settings(settings),
     )
 
     @asynccontextmanager

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     openai_api_key: str = ""
     openai_base_url: str = ""
     openai_model: str = ""
+    openai_timeout_seconds: float = 20.0
 
     bot_timezone: str = "Asia/Shanghai"
     playbook_dir: Path = BUNDLED_PLAYBOOKS

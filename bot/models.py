@@ -164,6 +164,8 @@ class TimelineEntry(SQLModel, table=True):
     links: str | None = Field(default=None, sa_type=sa.Text())  # JSON [{"url", "platform"}]
     recalled: bool = False
     pinned: bool = False
+    classified_by: str = Field(default="rules", max_length=16,
+                               sa_column_kwargs={"server_default": "rules"})  # rules | llm | llm_failed
     created_at: datetime = _when(default=True)
 
 

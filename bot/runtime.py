@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot import evidence, inbox, outbox
+from bot import evidence, inbox, outbox, refine
 from bot.ackgate import AckGate
 from bot.config import Settings
+from bot.llm import LLM
 from bot.messenger import ChatReader, Messenger
 from bot.processing import Adapter, Processor
 from bot.ratelimit import SendRate
@@ -31,12 +32,14 @@ class Runtime:
     adapters: Mapping[str, Adapter]
     messenger: Messenger
     reader: ChatReader | None = None
+    llm: LLM | None = None
     now_fn: Callable = utcnow
     acks: AckGate = field(init=False)
     processor: Processor = field(init=False)
     inbox_worker: Worker = field(init=False)
     outbox_worker: Worker = field(init=False)
     evidence_worker: Worker = field(init=False)
+    refine_worker: Worker = field(init=False)
     rate: SendRate = field(init=False)
     send_pool: ThreadPoolExecutor = field(init=False)
 
@@ -51,6 +54,7 @@ class Runtime:
         self.inbox_worker = Worker("inbox", self._inbox_pass)
         self.outbox_worker = Worker("outbox", self._outbox_pass)
         self.evidence_worker = Worker("evidence", self._evidence_pass, idle=2.0)
+        self.refine_worker = Worker("refine", self._refine_pass, idle=5.0)
 
     def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
         """Persist an inbound event (durable on return) and wake the processor."""
@@ -68,6 +72,7 @@ class Runtime:
         if done:
             self.outbox_worker.wake()
             self.evidence_worker.wake()
+            self.refine_worker.wake()
         return 0 if done >= batch else None
 
     def _outbox_pass(self) -> float | None:
@@ -87,13 +92,21 @@ class Runtime:
             return None
         return evidence.fetch_due(self.engine, self.reader, now=self.now_fn())
 
+    def _refine_pass(self) -> float | None:
+        if self.llm is None:
+            return None
+        looked = refine.refine_due(self.engine, self.llm)
+        return 0 if looked else None
+
+    @property
+    def workers(self) -> tuple[Worker, ...]:
+        return (self.inbox_worker, self.outbox_worker, self.evidence_worker, self.refine_worker)
+
     def start(self) -> None:
-        self.inbox_worker.start()
-        self.outbox_worker.start()
-        self.evidence_worker.start()
+        for worker in self.workers:
+            worker.start()
 
     def stop(self) -> None:
-        self.inbox_worker.stop()
-        self.outbox_worker.stop()
-        self.evidence_worker.stop()
+        for worker in self.workers:
+            worker.stop()
         self.send_pool.shutdown(wait=True, cancel_futures=True)
