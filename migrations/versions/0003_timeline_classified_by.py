@@ -16,7 +16,10 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('classified_by', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='rules', nullable=False))
+        batch_op.add_column(
+            sa.Column('classified_by', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='rules',
+                      nullable=False)
+        )
 
 
 
