@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -13,11 +15,15 @@ from bot import db, inbox, llm, outbox
 from bot.config import Mode, Settings, get_settings
 from bot.messenger import ChatReader, Messenger
 from bot.runtime import Runtime
+from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, messenger: Messenger | None = None, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    """`clock` is the time the bot believes it is (tests drive it; production uses the real one)."""
     from bot.feishu import events as feishu_events
     from bot.sandbox import events as sandbox_events
     from handlers import build_router
@@ -34,6 +40,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         messenger=messenger or default_messenger,
         reader=reader,
         llm=llm.from_settings(settings),
+        now_fn=clock,
     )
 
     @asynccontextmanager

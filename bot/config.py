@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 12
     chat_send_qps: float = 5.0
     outbox_retry_base_seconds: float = 1.0
+    sweep_interval_seconds: float = 15.0  # how often reminders and escalations are looked for
     # Store and acknowledge events but hold processing (maintenance, migrations, drills of a crash).
     processing_paused: bool = False
 

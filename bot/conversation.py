@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot import classify, eventtime, evidence, incidents, metrics, samples, severity, timeline
+from bot import classify, eventtime, evidence, incidents, metrics, samples, severity, steps, timeline
 from bot.config import Settings
 from bot.lexicon import load as load_lexicon
 from bot.messages import Inbound
@@ -24,6 +24,7 @@ class Logged:
     entry: TimelineEntry | None = None
     samples: list[MetricSample] = field(default_factory=list)
     findings: list[severity.Finding] = field(default_factory=list)
+    completions: list[steps.Completion] = field(default_factory=list)
 
 
 def log_message(
@@ -78,5 +79,13 @@ def log_message(
         for r in readings
     ]
     evidence.queue(session, incident, entry, message)
-    found = severity.assess(session, incident, new, load_playbooks(settings.playbook_dir).severity)
-    return Logged(incident=incident, entry=entry, samples=new, findings=found)
+    library = load_playbooks(settings.playbook_dir)
+    found = severity.assess(session, incident, new, library.severity)
+    done: list[steps.Completion] = []
+    playbook = library.playbooks.get(incident.playbook)
+    if playbook is not None and incident.status == "open":
+        if kind == "statement" and subkind:
+            done = steps.complete_by_statement(session, incident, playbook, subkind, at=at, by=message.sender_id)
+        else:
+            done = steps.complete_by_phrase(session, incident, playbook, body, at=at, by=message.sender_id)
+    return Logged(incident=incident, entry=entry, samples=new, findings=found, completions=done)

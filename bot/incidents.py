@@ -85,3 +85,14 @@ def close(session: Session, incident: Incident, *, at: datetime) -> Incident:
     session.add(incident)
     session.flush()
     return incident
+
+
+def sent_message_of(session: Session, ref: str) -> str | None:
+    """The transport message id of the latest sent message with this ref (e.g. a role card)."""
+    stmt = (
+        select(OutboxMessage.sent_message_id)
+        .where(OutboxMessage.ref == ref, OutboxMessage.sent_message_id.is_not(None))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()

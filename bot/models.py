@@ -226,3 +226,26 @@ class Notice(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", index=True)
     key: str = Field(max_length=128)
     sent_at: datetime = _when(default=True)
+
+
+class IncidentStep(SQLModel, table=True):
+    """A playbook step of one incident: owners by role, a deadline from the crisis start."""
+
+    __tablename__ = "incident_step"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "step_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    step_id: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    position: int = 0  # order in the playbook
+    active: bool = False  # its condition holds (level, negative share …)
+    due_at: datetime | None = _when(nullable=True)
+    status: str = Field(default="open", max_length=16)  # open | done
+    done_at: datetime | None = _when(nullable=True)
+    done_by: str | None = Field(default=None, max_length=128)
+    approved_by: str | None = Field(default=None, max_length=128)
+    approved_at: datetime | None = _when(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = _when(nullable=True)
+    prompted_at: datetime | None = _when(nullable=True)

@@ -4,13 +4,15 @@ time. A broken file fails with its path, the field and the reason."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.lexicon import METRICS
 from bot.roles import ROLES
@@ -76,13 +78,90 @@ class Severity(BaseModel):
         return None
 
 
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+
+
+def parse_duration(value: object) -> timedelta:
+    """"90m", "1h", "1h30m", "2d" (or a number of minutes) → timedelta; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        minutes = float(value)
+    else:
+        if str(value).strip().startswith("-"):
+            raise ValueError(f"{value!r}: a duration must be positive, like 30m, 2h, 1h30m or 1d")
+        match = _DURATION.match(str(value))
+        if not match or not any(match.groups()):
+            raise ValueError(f"{value!r} is not a duration like 30m, 2h, 1h30m or 1d")
+        days, hours, mins = (int(g or 0) for g in match.groups())
+        minutes = days * 1440 + hours * 60 + mins
+    if minutes <= 0:
+        raise ValueError(f"{value!r}: a duration must be positive")
+    return timedelta(minutes=minutes)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Condition(BaseModel):
+    """When a step applies; all given parts must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+    level: Literal[1, 2] | None = None  # only at this level
+    negative_ratio_above: float | None = Field(None, gt=0, lt=1)  # only once the negative share exceeded it
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=2)
+    role: str
+    approver: str | None = None
+    deadline: dict[Literal[1, 2], Duration]  # from the crisis start, per level
+    when: Condition | None = None
+    done_when: list[str] = Field(default_factory=list)  # phrases that complete it, said by its role
+    remind_before: Duration = timedelta(minutes=15)
+    escalate_after: Duration = timedelta(minutes=30)
+    hint: str = ""
+
+    @field_validator("role", "approver")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and value not in ROLES:
+            raise ValueError(f"unknown role {value!r}; known: {', '.join(ROLES)}")
+        return value
+
+    @field_validator("deadline")
+    @classmethod
+    def _both_levels(cls, value: dict[int, timedelta]) -> dict[int, timedelta]:
+        missing = [level for level in (1, 2) if level not in value]
+        if missing:
+            raise ValueError(f"missing deadline for level {', '.join(map(str, missing))}")
+        return value
+
+
 class Playbook(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    version: Literal[1] = 1
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     description: str = ""
     roles: list[str] = Field(default_factory=lambda: list(ROLES))  # roles the playbook needs
     match: list[str] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _unique_steps(cls, value: list[Step]) -> list[Step]:
+        seen: set[str] = set()
+        for step in value:
+            if step.id in seen:
+                raise ValueError(f"duplicate step id {step.id!r}")
+            seen.add(step.id)
+        return value
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
 
     @field_validator("roles")
     @classmethod
@@ -111,35 +190,70 @@ class Library:
 def _read(path: Path) -> object:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise PlaybookError(f"{path}: {where}: YAML syntax: {exc.problem or exc}") from None
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PlaybookError(f"{path}: {exc}".replace("\n", " ")) from None
+        raise PlaybookError(f"{path}: (file): {' '.join(str(exc).split())}") from None
 
 
-def _problems(path: Path, exc: ValidationError) -> list[str]:
-    return [f"{path}: {'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()]
+def _field(loc: tuple, data: object) -> str:
+    """A readable field path: list items are named by their `id` when they have one
+    (`steps[qa_report].deadline` rather than `steps.3.deadline`)."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        child = None
+        if isinstance(node, list) and isinstance(key, int) and key < len(node):
+            child = node[key]
+            item_id = child.get("id") if isinstance(child, dict) else None
+            parts[-1] += f"[{item_id}]" if item_id else f"[{key}]"
+        else:
+            child = node.get(key) if isinstance(node, dict) else None
+            parts.append(str(key))
+        node = child
+    return ".".join(parts) or "(file)"
+
+
+def _reason(error: dict) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return "unknown field (misspelt? see the fields of the bundled playbooks)"
+    if error["loc"] and error["loc"][-1] == "negative_ratio_above":
+        return f"{message} (a fraction: 0.30 means 30%)"
+    return message
+
+
+def _problems(path: Path, exc: ValidationError, data: object) -> list[str]:
+    return [f"{path}: {_field(e['loc'], data)}: {_reason(e)}" for e in exc.errors()]
 
 
 def parse(folder: Path) -> Library:
     """Load and validate every file; raise PlaybookError listing every problem at once."""
     problems: list[str] = []
     severity: Severity | None = None
+    data: object = None
     try:
-        severity = Severity.model_validate(_read(folder / SEVERITY_FILE) or {})
+        data = _read(folder / SEVERITY_FILE) or {}
+        severity = Severity.model_validate(data)
     except PlaybookError as exc:
         problems.append(str(exc))
     except ValidationError as exc:
-        problems += _problems(folder / SEVERITY_FILE, exc)
+        problems += _problems(folder / SEVERITY_FILE, exc, data)
     playbooks: dict[str, Playbook] = {}
     for path in sorted(folder.glob("*.yaml")):
         if path.name in NOT_PLAYBOOKS:
             continue
+        data = None
         try:
-            playbook = Playbook.model_validate(_read(path) or {})
+            data = _read(path) or {}
+            playbook = Playbook.model_validate(data)
         except PlaybookError as exc:
             problems.append(str(exc))
             continue
         except ValidationError as exc:
-            problems += _problems(path, exc)
+            problems += _problems(path, exc, data)
             continue
         if playbook.id != path.stem:
             problems.append(f"{path}: id: {playbook.id!r} must equal the file name {path.stem!r}")
@@ -161,6 +275,12 @@ def _cached(folder: str, stamp: tuple[tuple[str, float], ...]) -> Library:
 
 
 _last_good: dict[str, Library] = {}
+_errors: dict[str, str] = {}
+
+
+def current_error(folder: Path) -> str | None:
+    """The problems of the files on disk when the bot is running on the last good version."""
+    return _errors.get(str(folder))
 
 
 def load(folder: Path) -> Library:
@@ -172,7 +292,10 @@ def load(folder: Path) -> Library:
     except PlaybookError as exc:
         if str(folder) not in _last_good:
             raise
-        log.error("playbooks in %s are broken; keeping the last good version:\n%s", folder, exc)
+        if _errors.get(str(folder)) != str(exc):
+            log.error("playbooks in %s are broken; keeping the last good version:\n%s", folder, exc)
+        _errors[str(folder)] = str(exc)
         return _last_good[str(folder)]
     _last_good[str(folder)] = library
+    _errors.pop(str(folder), None)
     return library

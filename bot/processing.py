@@ -31,14 +31,15 @@ class Processor:
     settings: Settings
     router: Router
     adapters: Mapping[str, Adapter]
-    now_fn: Callable = utcnow
+    now_fn: Callable = utcnow  # business time: what handlers and the sweep believe "now" is
+    wall_fn: Callable = utcnow  # real time: when stored events are due for (re)processing
     before_each: Callable[[], None] = lambda: None  # e.g. let pending acks store first
     reader: ChatReader | None = None
 
     def process_due(self, *, limit: int = 100) -> int:
         """Process every due event once; returns how many were attempted."""
         with Session(self.engine) as session:
-            ids = inbox.due_ids(session, now=self.now_fn(), limit=limit)
+            ids = inbox.due_ids(session, now=self.wall_fn(), limit=limit)
         for row_id in ids:
             self.before_each()
             self.process_one(row_id)
@@ -78,7 +79,7 @@ class Processor:
                 row_id,
                 error=f"{type(exc).__name__}: {exc}",
                 max_attempts=self.settings.inbox_max_attempts,
-                now=self.now_fn(),
+                now=self.wall_fn(),
             )
             if status == "dead":
                 row = session.get(inbox.InboxEvent, row_id)

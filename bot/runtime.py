@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot import evidence, inbox, outbox, refine
+from bot import evidence, inbox, outbox, prompts, refine
 from bot.ackgate import AckGate
 from bot.config import Settings
 from bot.llm import LLM
@@ -18,6 +18,7 @@ from bot.messenger import ChatReader, Messenger
 from bot.processing import Adapter, Processor
 from bot.ratelimit import SendRate
 from bot.router import Router
+from bot.scheduler import Scheduler
 from bot.timeutil import utcnow
 from bot.workers import Worker
 
@@ -40,6 +41,7 @@ class Runtime:
     outbox_worker: Worker = field(init=False)
     evidence_worker: Worker = field(init=False)
     refine_worker: Worker = field(init=False)
+    scheduler: Scheduler = field(init=False)
     rate: SendRate = field(init=False)
     send_pool: ThreadPoolExecutor = field(init=False)
 
@@ -55,6 +57,8 @@ class Runtime:
         self.outbox_worker = Worker("outbox", self._outbox_pass)
         self.evidence_worker = Worker("evidence", self._evidence_pass, idle=2.0)
         self.refine_worker = Worker("refine", self._refine_pass, idle=5.0)
+        self.scheduler = Scheduler(self.sweep, interval_seconds=self.settings.sweep_interval_seconds,
+                                   timezone=self.settings.tz)
 
     def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
         """Persist an inbound event (durable on return) and wake the processor."""
@@ -73,6 +77,7 @@ class Runtime:
             self.outbox_worker.wake()
             self.evidence_worker.wake()
             self.refine_worker.wake()
+            self.scheduler.sweep_soon()
         return 0 if done >= batch else None
 
     def _outbox_pass(self) -> float | None:
@@ -82,7 +87,6 @@ class Runtime:
             rate=self.rate,
             max_attempts=self.settings.outbox_max_attempts,
             retry_base=self.settings.outbox_retry_base_seconds,
-            now_fn=self.now_fn,
             pool=self.send_pool,
         )
         return result.wait
@@ -90,13 +94,24 @@ class Runtime:
     def _evidence_pass(self) -> float | None:
         if self.reader is None:
             return None
-        return evidence.fetch_due(self.engine, self.reader, now=self.now_fn())
+        return evidence.fetch_due(self.engine, self.reader, now=utcnow())
 
     def _refine_pass(self) -> float | None:
         if self.llm is None:
             return None
         looked = refine.refine_due(self.engine, self.llm)
         return 0 if looked else None
+
+    def sweep(self) -> int:
+        """Queue the step prompts, reminders and escalations that are due now."""
+        try:
+            queued = prompts.sweep(self.engine, self.settings, now=self.now_fn())
+        except Exception:
+            log.exception("sweep failed; the next one tries again")
+            return 0
+        if queued:
+            self.outbox_worker.wake()
+        return queued
 
     @property
     def workers(self) -> tuple[Worker, ...]:
@@ -105,8 +120,10 @@ class Runtime:
     def start(self) -> None:
         for worker in self.workers:
             worker.start()
+        self.scheduler.start()
 
     def stop(self) -> None:
+        self.scheduler.stop()
         for worker in self.workers:
             worker.stop()
         self.send_pool.shutdown(wait=True, cancel_futures=True)

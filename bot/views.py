@@ -7,13 +7,15 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import eventtime, incidents, roster, samples
+from bot import steps as steps_service
 from bot.config import Settings
 from bot.lexicon import load as load_lexicon
 from bot.lifecycle import Opened
-from bot.messages import Card, Divider, Markdown, Outbound
+from bot.messages import Button, ButtonRow, Card, Divider, Markdown, Outbound
 from bot.metrics import format_value
-from bot.models import Incident
-from bot.playbooks import Library
+from bot.models import Incident, IncidentStep
+from bot.playbooks import Library, Playbook
+from bot.playbooks import load as load_playbooks
 from bot.roles import LABELS, label
 from bot.severity import Finding, LevelRaised, NegativeAlert
 from bot.wording import environment, say
@@ -65,10 +67,13 @@ def status_card(session: Session, incident: Incident, *, library: Library, setti
     ]
     elapsed = eventtime.format_duration(((incident.closed_at or now) - incident.started_at).total_seconds() / 60)
     needed = playbook.roles if playbook else list(LABELS)
+    rows = steps_service.sync(session, incident, playbook) if playbook and incident.status == "open" else (
+        steps_service.for_incident(session, incident.id))
     body = _block(
         "status", incident=incident, level=level, playbook=playbook, elapsed=elapsed, metrics=latest,
         started=eventtime.format_local(incident.started_at, settings.tz, now=now),
         roster=_roster_lines(session, incident.chat_id, needed),
+        steps=step_lines(session, incident, playbook, rows, settings=settings, now=now) if playbook else [],
     )
     return Card(title=say("status_title", incident=incident, level=level), blocks=(body, Divider(),
                 Markdown(say("status_hint"))), color=COLORS.get(incident.level, "blue"))
@@ -101,3 +106,106 @@ def announcements(session: Session, incident: Incident, findings: list[Finding],
                 leads=roster.holders(session, incident.chat_id, lead_role), lead_label=label(lead_role),
             ))
     return texts
+
+
+def _step_state(row: IncidentStep, *, now: datetime, tz) -> str:
+    if row.status == "done":
+        return f"已完成（{eventtime.format_local(row.done_at, tz, now=now)}）"
+    if not row.active:
+        return "未触发"
+    left = (row.due_at - now).total_seconds() / 60
+    if left >= 0:
+        return f"还剩 {eventtime.format_duration(left)}"
+    return f"已超时 {eventtime.format_duration(-left)}"
+
+
+def step_lines(session: Session, incident: Incident, playbook: Playbook, rows: list[IncidentStep], *,
+               settings: Settings, now: datetime) -> list[dict]:
+    members = roster.roster(session, incident.chat_id)
+    lines = []
+    for row in rows:
+        step = playbook.step(row.step_id)
+        if step is None:
+            continue
+        lines.append({
+            "row": row, "step": step, "role": label(row.role), "owners": members.get(row.role, []),
+            "due": eventtime.format_local(row.due_at, settings.tz, now=now) if row.due_at else "",
+            "state": _step_state(row, now=now, tz=settings.tz),
+            "approver": label(step.approver) if step.approver else "",
+        })
+    return lines
+
+
+def role_card(session: Session, incident: Incident, playbook: Playbook, role: str, *, settings: Settings,
+              now: datetime, update_message_id: str = "") -> Outbound:
+    """One card per role: its active steps with deadline, hint, owners, state and buttons."""
+    rows = [r for r in steps_service.for_incident(session, incident.id) if r.role == role and r.active]
+    lines = step_lines(session, incident, playbook, rows, settings=settings, now=now)
+    lead_role = load_playbooks(settings.playbook_dir).severity.levels[incident.level].lead_role
+    blocks: list = [_block("role_steps", incident=incident, lines=lines, role=label(role),
+                           owners=roster.holders(session, incident.chat_id, role),
+                           leads=roster.holders(session, incident.chat_id, lead_role), lead_label=label(lead_role))]
+    for line in lines:
+        if line["row"].status == "open":
+            value = {"incident": incident.id, "step": line["row"].step_id, "role": role}
+            blocks.append(ButtonRow((
+                Button(f"认领：{line['step'].title[:12]}", {"action": "step_claim", **value}),
+                Button("完成", {"action": "step_done", **value}, "primary"),
+                Button("需要帮助", {"action": "step_help", **value}, "danger"),
+            )))
+    card = Card(title=say("role_card_title", incident=incident, role=label(role)), blocks=tuple(blocks),
+                color=COLORS.get(incident.level, "blue"))
+    return Outbound(chat_id=incident.chat_id, kind="card", card=card, update_message_id=update_message_id,
+                    ref=f"incident:{incident.id}:steps:{role}")
+
+
+def stage_notice(session: Session, incident: Incident, playbook: Playbook, due, *, settings: Settings,
+                 now: datetime) -> Outbound:
+    row, step = due.row, playbook.step(due.row.step_id)
+    lead_role = load_playbooks(settings.playbook_dir).severity.levels[incident.level].lead_role
+    text = say(
+        f"step_{due.stage}", step=step, row=row, role=label(row.role), late=due.late,
+        owners=roster.holders(session, incident.chat_id, row.role),
+        leads=escalation_targets(session, incident.chat_id, lead_role), lead_label=label(lead_role),
+        due=eventtime.format_local(row.due_at, settings.tz, now=now),
+        left=eventtime.format_duration(max(0.0, (row.due_at - now).total_seconds() / 60)),
+        over=eventtime.format_duration(max(0.0, (now - row.due_at).total_seconds() / 60)),
+    )
+    return Outbound(chat_id=incident.chat_id, text=text)
+
+
+def completion_notes(session: Session, incident: Incident, completions: list, *, settings: Settings,
+                     now: datetime) -> list[Outbound]:
+    """A short confirmation per completed step, and the role cards updated in place."""
+    playbook = load_playbooks(settings.playbook_dir).playbooks.get(incident.playbook)
+    if playbook is None:
+        return []
+    out: list[Outbound] = []
+    for completion in completions:
+        if completion.outcome in ("already", "not_active"):
+            continue
+        row = completion.row
+        step = playbook.step(row.step_id)
+        minutes = (row.done_at - incident.started_at).total_seconds() / 60
+        out.append(Outbound(chat_id=incident.chat_id, text=say(
+            "step_completed", step=step, row=row, outcome=completion.outcome,
+            at=eventtime.format_local(row.done_at, settings.tz, now=now), since=eventtime.format_duration(minutes),
+            met=row.due_at is not None and row.done_at <= row.due_at,
+            approver=label(step.approver) if step and step.approver else "",
+        )))
+    for role in {c.row.role for c in completions if c.outcome not in ("already", "not_active")}:
+        card_id = incidents.sent_message_of(session, f"incident:{incident.id}:steps:{role}")
+        if card_id:
+            out.append(role_card(session, incident, playbook, role, settings=settings, now=now,
+                                 update_message_id=card_id))
+    return out
+
+
+def escalation_targets(session: Session, chat_id: str, lead_role: str) -> list:
+    """Who an overdue step escalates to: the level's lead and the group's 负责人, once each."""
+    found, seen = [], set()
+    for member in roster.holders(session, chat_id, lead_role) + roster.holders(session, chat_id, "lead"):
+        if member.user_id not in seen:
+            seen.add(member.user_id)
+            found.append(member)
+    return found

@@ -7,7 +7,7 @@ from bot import incidents
 from bot.models import Incident
 from bot.playbooks import Library
 from bot.playbooks import load as load_playbooks
-from bot.router import CommandRequest, UserError
+from bot.router import CommandRequest, Context, UserError
 from bot.wording import say
 
 
@@ -19,7 +19,11 @@ def current_incident(request: CommandRequest) -> Incident:
 
 
 def library(request: CommandRequest) -> Library:
-    return load_playbooks(request.ctx.settings.playbook_dir)
+    return library_of(request.ctx)
+
+
+def library_of(ctx: Context) -> Library:
+    return load_playbooks(ctx.settings.playbook_dir)
 
 
 def author_name(request: CommandRequest) -> str:

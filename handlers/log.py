@@ -8,7 +8,7 @@ from bot.lexicon import load as load_lexicon
 from bot.messages import Inbound, Outbound, Reacted, Recalled
 from bot.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.wording import say
-from handlers.common import current_incident
+from handlers.common import current_incident, library_of
 
 commands = Commands()
 
@@ -16,17 +16,14 @@ STATEMENT_KINDS = {"initial": "initial", "初步": "initial", "formal": "formal"
 
 
 def _announce(ctx: Context, logged: conversation.Logged) -> list[Outbound]:
-    if logged.incident is None or not logged.findings:
+    """Severity announcements and step completions that logging a message caused."""
+    if logged.incident is None:
         return []
     texts = views.announcements(ctx.session, logged.incident, logged.findings, settings=ctx.settings,
                                 library=library_of(ctx))
-    return [Outbound(chat_id=logged.incident.chat_id, text=text) for text in texts]
-
-
-def library_of(ctx: Context):
-    from bot.playbooks import load
-
-    return load(ctx.settings.playbook_dir)
+    notes = [Outbound(chat_id=logged.incident.chat_id, text=text) for text in texts]
+    return notes + views.completion_notes(ctx.session, logged.incident, logged.completions,
+                                          settings=ctx.settings, now=ctx.now)
 
 
 @commands.on_message
@@ -62,8 +59,8 @@ def record_statement(request: CommandRequest) -> Reply:
                                       subkind=kind)
     if logged.entry is None:
         return None
-    return say("statement_recorded", kind=kind, entry=logged.entry, incident=incident,
-               at=logged.entry.at, settings=request.ctx.settings)
+    return [say("statement_recorded", kind=kind, entry=logged.entry, incident=incident,
+                at=logged.entry.at, settings=request.ctx.settings), *_announce(request.ctx, logged)]
 
 
 @commands.on(Recalled)

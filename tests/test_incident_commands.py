@@ -164,8 +164,9 @@ def test_roster_is_kept_between_incidents(chat):
 
 def test_statements_and_logs_are_recorded(chat):
     chat.say("/危机 开启 面霜过敏")
-    [reply] = chat.say("/声明 初步 非常抱歉，我们正在核实", minutes=55)
+    reply, *notes = chat.say("/声明 初步 非常抱歉，我们正在核实", minutes=55)
     assert "初步回应" in reply and "55分钟" in reply
+    assert any("已完成" in note for note in notes)  # the statement completes first_response
     chat.say("【正式声明】3天内可申请全额退款", minutes=270)
     chat.say("/记录 10:30 已联系首发博主", minutes=100)
     with Session(chat.engine) as session:

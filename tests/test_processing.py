@@ -44,7 +44,8 @@ def build(db_url, calls: list[str], *, max_attempts: int = 3):
 
     clock = Clock()
     settings = make_settings(db_url, inbox_max_attempts=max_attempts)
-    processor = Processor(engine, settings, Router(group), {"sandbox": sandbox_events.to_event}, now_fn=clock)
+    processor = Processor(engine, settings, Router(group), {"sandbox": sandbox_events.to_event}, now_fn=clock,
+                          wall_fn=clock)
     return engine, processor, clock
 
 

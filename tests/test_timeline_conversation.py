@@ -274,7 +274,8 @@ def test_two_day_conversation_gives_the_expected_timeline(db_url, fake_feishu):
     assert len(alerts) == 1 and "65%" in alerts[0]
     assert sum("已按原时间" in t for t in texts) == 1
     cards = [m for m in fake_feishu.sent_messages if m["msg_type"] == "interactive"]
-    assert len(cards) == 1 and "面霜过敏笔记发酵" in str(cards[0]["content"])
+    opening = [c for c in cards if "已开启" in c["content"]["header"]["title"]["content"]]
+    assert len(opening) == 1 and "面霜过敏笔记发酵" in str(opening[0]["content"])
 
 
 def test_replaying_the_conversation_twice_gives_an_identical_timeline(tmp_path, fake_feishu):
