@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot import classify, eventtime, evidence, incidents, metrics, samples, severity, steps, timeline
+from bot import classify, eventtime, evidence, incidents, metrics, samples, severity, statements, steps, timeline
 from bot.config import Settings
 from bot.lexicon import load as load_lexicon
 from bot.messages import Inbound
-from bot.models import Incident, MetricSample, TimelineEntry
+from bot.models import Incident, MetricSample, StatementLint, TimelineEntry
 from bot.playbooks import load as load_playbooks
 
 
@@ -25,6 +25,7 @@ class Logged:
     samples: list[MetricSample] = field(default_factory=list)
     findings: list[severity.Finding] = field(default_factory=list)
     completions: list[steps.Completion] = field(default_factory=list)
+    statement_lint: StatementLint | None = None
 
 
 def log_message(
@@ -88,4 +89,6 @@ def log_message(
             done = steps.complete_by_statement(session, incident, playbook, subkind, at=at, by=message.sender_id)
         else:
             done = steps.complete_by_phrase(session, incident, playbook, body, at=at, by=message.sender_id)
-    return Logged(incident=incident, entry=entry, samples=new, findings=found, completions=done)
+    checked = statements.lint_statement(session, entry) if kind == "statement" else None
+    return Logged(incident=incident, entry=entry, samples=new, findings=found, completions=done,
+                  statement_lint=checked)

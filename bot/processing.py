@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot import inbox, outbox
 from bot.config import Settings
+from bot.llm import LLM
 from bot.messages import Event, Outbound
 from bot.messenger import ChatReader
 from bot.router import Context, Router
@@ -35,6 +36,7 @@ class Processor:
     wall_fn: Callable = utcnow  # real time: when stored events are due for (re)processing
     before_each: Callable[[], None] = lambda: None  # e.g. let pending acks store first
     reader: ChatReader | None = None
+    llm: LLM | None = None
 
     def process_due(self, *, limit: int = 100) -> int:
         """Process every due event once; returns how many were attempted."""
@@ -69,7 +71,7 @@ class Processor:
             log.info("event %s from chat %s ignored: not in ALLOWED_CHAT_IDS", event.event_id, chat_id)
             return []
         ctx = Context(session=session, settings=self.settings, now=self.now_fn(), router=self.router,
-                      reader=self.reader)
+                      reader=self.reader, llm=self.llm)
         return self.router.dispatch(event, ctx)
 
     def _record_failure(self, row_id: int, exc: Exception) -> str:

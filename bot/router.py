@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.llm import LLM
 from bot.messages import BotAdded, Card, CardAction, Event, Inbound, Mention, Outbound
 from bot.messenger import ChatReader
 from bot.wording import say
@@ -38,6 +39,7 @@ class Context:
     now: datetime
     router: Router
     reader: ChatReader | None = None  # reads history, messages and files back from the platform
+    llm: LLM | None = None  # the optional OpenAI-compatible model
 
 
 @dataclass

@@ -49,7 +49,7 @@ class Runtime:
         self.acks = AckGate()
         self.processor = Processor(
             self.engine, self.settings, self.router, self.adapters, self.now_fn,
-            before_each=self.acks.wait_for_acks, reader=self.reader,
+            before_each=self.acks.wait_for_acks, reader=self.reader, llm=self.llm,
         )
         self.rate = SendRate(per_chat=self.settings.chat_send_qps)
         self.send_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")

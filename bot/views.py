@@ -209,3 +209,35 @@ def escalation_targets(session: Session, chat_id: str, lead_role: str) -> list:
             seen.add(member.user_id)
             found.append(member)
     return found
+
+
+LINT_LABELS = {"boilerplate": "官方套话", "exaggeration": "夸大/绝对化", "no_remedy": "缺具体补救",
+               "no_empathy": "缺共情", "blame_shift": "推卸责任", "too_formal": "太官方", "length": "长度"}
+
+
+def draft_card(draft, *, update_message_id: str = "") -> Outbound:
+    from bot.drafting import KIND_LABELS, SEGMENT_LABELS, findings_of
+
+    body = _block("draft", draft=draft, kind=KIND_LABELS[draft.kind], segment=SEGMENT_LABELS[draft.segment],
+                  findings=findings_of(draft), labels=LINT_LABELS)
+    value = {"draft": draft.id}
+    buttons = ButtonRow((
+        Button("采用", {"action": "draft_adopt", **value}, "primary"),
+        Button("换一版", {"action": "draft_next", **value}),
+        Button("更口语", {"action": "draft_casual", **value}),
+    ))
+    card = Card(title=say("draft_title", kind=KIND_LABELS[draft.kind], segment=SEGMENT_LABELS[draft.segment],
+                          draft=draft),
+                blocks=(body,) if draft.adopted_by else (body, buttons),
+                color="green" if draft.score >= 80 else "orange")
+    return Outbound(chat_id="", kind="card", card=card, update_message_id=update_message_id)
+
+
+def statement_check(record) -> str | None:
+    """A short note on a logged statement's problems (None when it is clean)."""
+    from bot.statements import findings_of
+
+    findings = findings_of(record)
+    if not findings:
+        return None
+    return say("statement_check", record=record, findings=findings[:3], labels=LINT_LABELS)

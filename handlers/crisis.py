@@ -15,7 +15,7 @@ commands = Commands()
 OPEN_WORDS = ("open", "开启", "开始", "启动")
 CLOSE_WORDS = ("close", "结束", "关闭")
 OPEN_KEYS = {"type": "type", "类型": "type", "level": "level", "级别": "level", "since": "since", "开始": "since",
-             "new": "new", "另开": "new"}
+             "new": "new", "另开": "new", "remedy": "remedy", "补救": "remedy"}
 
 
 @commands.command("crisis", "危机", usage="/crisis open <标题> [type=预案] [level=1|2] [since=09:10]",
@@ -62,6 +62,9 @@ def open_incident(request: CommandRequest, raw: str) -> Reply:
         opened_at=message.created_at, opened_by=message.sender_id, opened_by_name=message.sender_name,
         message_id=message.message_id,
     )
+    if args.options.get("remedy"):
+        opened.incident.remedy = args.options["remedy"]
+        ctx.session.add(opened.incident)
     card = views.opening_card(ctx.session, opened, library=lib, settings=ctx.settings)
     notes = views.announcements(ctx.session, opened.incident, opened.findings, settings=ctx.settings, library=lib)
     return [card, *[Outbound(chat_id=request.chat_id, text=t) for t in notes]]

@@ -21,6 +21,10 @@ def _announce(ctx: Context, logged: conversation.Logged) -> list[Outbound]:
         return []
     texts = views.announcements(ctx.session, logged.incident, logged.findings, settings=ctx.settings,
                                 library=library_of(ctx))
+    if logged.statement_lint is not None:
+        check = views.statement_check(logged.statement_lint)
+        if check:
+            texts.append(check)
     notes = [Outbound(chat_id=logged.incident.chat_id, text=text) for text in texts]
     return notes + views.completion_notes(ctx.session, logged.incident, logged.completions,
                                           settings=ctx.settings, now=ctx.now)

@@ -1,0 +1,384 @@
+#!/usr/bin/env python
+"""Lint accuracy and speed on the hand-labelled set (tests/data/lint_labelled.yaml).
+
+Runs ``bot.lint.lint(text, kind)`` on every labelled draft and compares the codes it reports
+(restricted to the five labelled ones: boilerplate, exaggeration, no_remedy, no_empathy,
+blame_shift) with the labels a PR editor gave the draft. Prints, per code, TP / FP / FN,
+precision and recall, the micro and macro averages, every misclassified draft, and the time
+per lint call (mean, p95) over the set repeated ``--repeat`` times, beside a baseline that
+only iterates the texts and takes ``len()`` (lint/baseline ratio).
+
+    python bench/lint_eval.py              # table, misses, timing; exit 1 if a gate fails
+    python bench/lint_eval.py --repeat 5   # quicker timing
+    python bench/lint_eval.py --json       # machine-readable results on stdout
+
+The metric functions here are the single copy: tests/test_lint_dataset.py imports them and
+asserts the same acceptance gates (GATES).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DATASET = ROOT / "tests" / "data" / "lint_labelled.yaml"
+CODES: tuple[str, ...] = ("boilerplate", "exaggeration", "no_remedy", "no_empathy", "blame_shift")
+KINDS: tuple[str, ...] = ("reply", "statement", "cs", "kol")
+
+# Acceptance gates (the dataset test asserts these).
+MIN_ITEMS = 120
+MIN_POSITIVES_PER_CODE = 15
+GATES = {
+    "micro_precision": 0.85,
+    "micro_recall": 0.80,
+    "code_precision": 0.70,
+    "code_recall": 0.70,
+}
+
+
+# ----- the labelled set ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    text: str
+    labels: frozenset[str]
+    note: str = ""
+
+
+def load_items(path: Path = DATASET) -> list[Item]:
+    """The labelled drafts, validated: unique ids and texts, known kinds, labels among CODES."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(raw, dict) or not isinstance(raw.get("items"), list):
+        raise ValueError(f"{path}: expected a mapping with an 'items' list")
+    items: list[Item] = []
+    seen_ids: set[str] = set()
+    seen_texts: dict[str, str] = {}
+    for n, entry in enumerate(raw["items"]):
+        where = f"{path}: item #{n}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: expected a mapping")
+        unknown = set(entry) - {"id", "kind", "text", "labels", "note"}
+        if unknown:
+            raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
+        item_id = str(entry.get("id") or "")
+        kind = entry.get("kind")
+        text = entry.get("text")
+        labels = entry.get("labels")
+        if not item_id:
+            raise ValueError(f"{where}: missing id")
+        where = f"{path}: item {item_id}"
+        if item_id in seen_ids:
+            raise ValueError(f"{where}: duplicate id")
+        if kind not in KINDS:
+            raise ValueError(f"{where}: kind {kind!r} is not one of {KINDS}")
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{where}: empty text")
+        if not isinstance(labels, list) or not all(isinstance(code, str) for code in labels):
+            raise ValueError(f"{where}: labels must be a list of codes")
+        bad = set(labels) - set(CODES)
+        if bad:
+            raise ValueError(f"{where}: unknown label(s) {sorted(bad)}; allowed {CODES}")
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"{where}: repeated label")
+        normalized = "".join(text.split())
+        if normalized in seen_texts:
+            raise ValueError(f"{where}: same text as item {seen_texts[normalized]}")
+        seen_ids.add(item_id)
+        seen_texts[normalized] = item_id
+        items.append(Item(item_id, kind, text, frozenset(labels), str(entry.get("note") or "")))
+    return items
+
+
+def positives_per_code(items: Iterable[Item]) -> dict[str, int]:
+    counts = dict.fromkeys(CODES, 0)
+    for item in items:
+        for code in item.labels:
+            counts[code] += 1
+    return counts
+
+
+# ----- predictions ---------------------------------------------------------------------------
+
+
+def finding_codes(result: Any) -> frozenset[str]:
+    """The labelled codes among a LintResult's findings (findings may be objects or dicts)."""
+    codes = set()
+    for finding in getattr(result, "findings", None) or []:
+        code = finding.get("code") if isinstance(finding, Mapping) else getattr(finding, "code", None)
+        if code in CODES:
+            codes.add(code)
+    return frozenset(codes)
+
+
+def default_lint() -> Callable[..., Any]:
+    from bot.lint import lint
+
+    return lint
+
+
+def predict(items: Iterable[Item], lint: Callable[..., Any] | None = None) -> dict[str, frozenset[str]]:
+    """Item id → the labelled codes the linter reported for it."""
+    lint = lint or default_lint()
+    return {item.id: finding_codes(lint(item.text, kind=item.kind)) for item in items}
+
+
+# ----- metrics -------------------------------------------------------------------------------
+
+
+def _ratio(num: int, den: int, *, empty: float) -> float:
+    return num / den if den else empty
+
+
+@dataclass
+class CodeScore:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        # Nothing predicted: perfect only if there was nothing to find.
+        return _ratio(self.tp, self.tp + self.fp, empty=1.0 if self.fn == 0 else 0.0)
+
+    @property
+    def recall(self) -> float:
+        # Nothing to find: perfect only if nothing was predicted.
+        return _ratio(self.tp, self.tp + self.fn, empty=1.0 if self.fp == 0 else 0.0)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision, "recall": self.recall}
+
+
+@dataclass(frozen=True)
+class Miss:
+    item: Item
+    got: frozenset[str]
+
+    @property
+    def false_positives(self) -> frozenset[str]:
+        return self.got - self.item.labels
+
+    @property
+    def false_negatives(self) -> frozenset[str]:
+        return self.item.labels - self.got
+
+
+@dataclass
+class Evaluation:
+    per_code: dict[str, CodeScore]
+    micro: CodeScore
+    misses: list[Miss] = field(default_factory=list)
+
+    @property
+    def macro_precision(self) -> float:
+        return sum(s.precision for s in self.per_code.values()) / len(self.per_code)
+
+    @property
+    def macro_recall(self) -> float:
+        return sum(s.recall for s in self.per_code.values()) / len(self.per_code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "per_code": {code: score.as_dict() for code, score in self.per_code.items()},
+            "micro": self.micro.as_dict(),
+            "macro": {"precision": self.macro_precision, "recall": self.macro_recall},
+            "misses": [
+                {
+                    "id": m.item.id,
+                    "kind": m.item.kind,
+                    "text": m.item.text,
+                    "expected": sorted(m.item.labels),
+                    "got": sorted(m.got),
+                }
+                for m in self.misses
+            ],
+        }
+
+
+def evaluate(items: Iterable[Item], predictions: Mapping[str, Iterable[str]]) -> Evaluation:
+    """Per-code and micro-averaged TP/FP/FN of predictions (item id → codes) against the labels."""
+    per_code = {code: CodeScore() for code in CODES}
+    misses: list[Miss] = []
+    for item in items:
+        got = frozenset(predictions[item.id]) & frozenset(CODES)
+        for code in CODES:
+            expected, predicted = code in item.labels, code in got
+            if expected and predicted:
+                per_code[code].tp += 1
+            elif predicted:
+                per_code[code].fp += 1
+            elif expected:
+                per_code[code].fn += 1
+        if got != item.labels:
+            misses.append(Miss(item, got))
+    micro = CodeScore(
+        tp=sum(s.tp for s in per_code.values()),
+        fp=sum(s.fp for s in per_code.values()),
+        fn=sum(s.fn for s in per_code.values()),
+    )
+    return Evaluation(per_code, micro, misses)
+
+
+def gate_failures(evaluation: Evaluation) -> list[str]:
+    """The acceptance gates this evaluation misses, in words (empty when all pass)."""
+    failures = []
+    if evaluation.micro.precision < GATES["micro_precision"]:
+        failures.append(f"micro precision {evaluation.micro.precision:.3f} < {GATES['micro_precision']}")
+    if evaluation.micro.recall < GATES["micro_recall"]:
+        failures.append(f"micro recall {evaluation.micro.recall:.3f} < {GATES['micro_recall']}")
+    for code, score in evaluation.per_code.items():
+        if score.precision < GATES["code_precision"]:
+            failures.append(f"{code} precision {score.precision:.3f} < {GATES['code_precision']}")
+        if score.recall < GATES["code_recall"]:
+            failures.append(f"{code} recall {score.recall:.3f} < {GATES['code_recall']}")
+    return failures
+
+
+def format_table(evaluation: Evaluation) -> str:
+    lines = [f"{'code':<14}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}"]
+    for code, s in evaluation.per_code.items():
+        lines.append(f"{code:<14}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}{s.recall:>8.3f}")
+    m = evaluation.micro
+    lines.append(f"{'micro':<14}{m.tp:>5}{m.fp:>5}{m.fn:>5}{m.precision:>11.3f}{m.recall:>8.3f}")
+    lines.append(f"{'macro':<14}{'':>15}{evaluation.macro_precision:>11.3f}{evaluation.macro_recall:>8.3f}")
+    return "\n".join(lines)
+
+
+def format_misses(evaluation: Evaluation) -> str:
+    """Every misclassified draft: id, kind, text, expected and got, with the FP/FN codes."""
+    if not evaluation.misses:
+        return "no misclassified items"
+    lines = [f"{len(evaluation.misses)} misclassified item(s):"]
+    for m in evaluation.misses:
+        fp = ",".join(sorted(m.false_positives)) or "-"
+        fn = ",".join(sorted(m.false_negatives)) or "-"
+        lines.append(
+            f"- [{m.item.id} {m.item.kind}] {m.item.text}\n"
+            f"    expected={sorted(m.item.labels)} got={sorted(m.got)}  FP={fp}  FN={fn}"
+        )
+    return "\n".join(lines)
+
+
+# ----- timing --------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0–100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def _summary_us(samples_ns: list[int]) -> dict[str, float]:
+    values = sorted(v / 1000 for v in samples_ns)
+    return {
+        "calls": len(values),
+        "mean_us": sum(values) / len(values) if values else float("nan"),
+        "p95_us": percentile(values, 95),
+        "max_us": values[-1] if values else float("nan"),
+    }
+
+
+def time_lint(items: list[Item], repeat: int, lint: Callable[..., Any]) -> dict[str, Any]:
+    """Time per lint call over the set repeated `repeat` times, and the len() baseline."""
+    for item in items:  # warm-up: lazy compilation, imports, caches
+        lint(item.text, kind=item.kind)
+    clock = time.perf_counter_ns
+    lint_ns: list[int] = []
+    base_ns: list[int] = []
+    for _ in range(repeat):
+        for item in items:
+            t0 = clock()
+            len(item.text)
+            base_ns.append(clock() - t0)
+        for item in items:
+            t0 = clock()
+            lint(item.text, kind=item.kind)
+            lint_ns.append(clock() - t0)
+    result = {"repeat": repeat, "lint": _summary_us(lint_ns), "baseline_len": _summary_us(base_ns)}
+    result["ratio"] = {
+        key: (result["lint"][key] / result["baseline_len"][key] if result["baseline_len"][key] else float("inf"))
+        for key in ("mean_us", "p95_us")
+    }
+    return result
+
+
+def format_timing(timing: dict[str, Any]) -> str:
+    lint_t, base_t, ratio = timing["lint"], timing["baseline_len"], timing["ratio"]
+    return "\n".join(
+        [
+            f"{'timing (' + str(timing['repeat']) + 'x set)':<22}"
+            f"{'calls':>8}{'mean µs':>11}{'p95 µs':>11}{'max µs':>11}",
+            f"{'lint':<22}{lint_t['calls']:>8}{lint_t['mean_us']:>11.2f}{lint_t['p95_us']:>11.2f}{lint_t['max_us']:>11.2f}",
+            f"{'baseline len()':<22}{base_t['calls']:>8}{base_t['mean_us']:>11.3f}{base_t['p95_us']:>11.3f}"
+            f"{base_t['max_us']:>11.3f}",
+            f"{'ratio lint/baseline':<22}{'':>8}{ratio['mean_us']:>10.0f}x{ratio['p95_us']:>10.0f}x",
+        ]
+    )
+
+
+# ----- main ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", type=Path, default=DATASET, help="labelled YAML (default: tests/data/…)")
+    parser.add_argument("--repeat", type=int, default=20, help="timing passes over the set (default 20)")
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    args = parser.parse_args(argv)
+
+    items = load_items(args.dataset)
+    lint = default_lint()
+    evaluation = evaluate(items, predict(items, lint))
+    timing = time_lint(items, max(1, args.repeat), lint)
+    failures = gate_failures(evaluation)
+
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "items": len(items),
+                    "positives": positives_per_code(items),
+                    **evaluation.as_dict(),
+                    "timing": timing,
+                    "gates": GATES,
+                    "gate_failures": failures,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        kinds = {kind: sum(1 for i in items if i.kind == kind) for kind in KINDS}
+        clean = sum(1 for i in items if not i.labels)
+        print(f"lint on {len(items)} labelled drafts ({args.dataset.name}); kinds {kinds}; {clean} with no problem")
+        print(f"positives per code {positives_per_code(items)}\n")
+        print(format_table(evaluation))
+        print()
+        print(format_misses(evaluation))
+        print()
+        print(format_timing(timing))
+        print()
+        print("gates: " + ("all pass" if not failures else "FAIL — " + "; ".join(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
