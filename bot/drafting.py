@@ -58,9 +58,11 @@ def gather_facts(session: Session, incident: Incident, library: Library) -> Fact
                  remedy=(incident.remedy or "").strip("。") or None, qa=qa[-3:])
 
 
-def template_text(facts: Facts, kind: str, segment: str, *, variant: int, casual: bool) -> str:
+def template_text(facts: Facts, kind: str, segment: str, *, variant: int, casual: bool, context: str = "") -> str:
+    """`context` (what the team typed) is only used as a statement's subject when it is short."""
     template = environment().get_template(f"drafts/{kind}.j2")
-    text = template.render(facts=facts, segment=segment, variant=variant % TEMPLATE_VARIANTS, casual=casual)
+    text = template.render(facts=facts, segment=segment, variant=variant % TEMPLATE_VARIANTS, casual=casual,
+                           context=neutralize(context.strip()))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -126,7 +128,7 @@ def create(session: Session, incident: Incident, library: Library, llm: LLM | No
             return _store(session, incident, kind=kind, segment=segment, context=context, text=best, source="llm",
                           variant=index, casual=casual, note=note, by=by)
         note = "AI 起草超时或出错，已改用模板"
-    text = template_text(facts, kind, segment, variant=variant, casual=casual)
+    text = template_text(facts, kind, segment, variant=variant, casual=casual, context=context)
     return _store(session, incident, kind=kind, segment=segment, context=context, text=text, source="template",
                   variant=variant % TEMPLATE_VARIANTS, casual=casual, note=note, by=by)
 
