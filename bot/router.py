@@ -197,13 +197,7 @@ class Router:
             args=args,
             mentions=tuple(m for m in message.mentions if m.offset >= args_offset),
         )
-        try:
-            reply = spec.func(request)
-        except UserError as problem:
-            if ctx.session is not None:
-                ctx.session.rollback()
-            reply = str(problem)
-        return to_outbound(reply, message.chat_id, reply_to=message.message_id)
+        return to_outbound(_guarded(ctx, spec.func, request), message.chat_id, reply_to=message.message_id)
 
     def _on_card_action(self, action: CardAction, ctx: Context) -> list[Outbound]:
         name = str(action.value.get("action", ""))
@@ -211,13 +205,17 @@ class Router:
         if func is None:
             log.warning("card action %r has no handler (event %s)", name, action.event_id)
             return to_outbound(say("unknown_action"), action.chat_id)
-        try:
-            reply = func(action, ctx)
-        except UserError as problem:
-            if ctx.session is not None:
-                ctx.session.rollback()
-            reply = str(problem)
-        return to_outbound(reply, action.chat_id)
+        return to_outbound(_guarded(ctx, func, action, ctx), action.chat_id)
+
+
+def _guarded(ctx: Context, func: Callable[..., Reply], *args: Any) -> Reply:
+    """Run a handler; a UserError becomes its message as the reply, with the handler's writes undone."""
+    try:
+        return func(*args)
+    except UserError as problem:
+        if ctx.session is not None:
+            ctx.session.rollback()
+        return str(problem)
 
 
 def to_outbound(reply: Reply, chat_id: str, *, reply_to: str = "") -> list[Outbound]:
