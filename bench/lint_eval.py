@@ -11,6 +11,7 @@ only iterates the texts and takes ``len()`` (lint/baseline ratio).
     python bench/lint_eval.py              # table, misses, timing; exit 1 if a gate fails
     python bench/lint_eval.py --repeat 5   # quicker timing
     python bench/lint_eval.py --json       # machine-readable results on stdout
+    python bench/lint_eval.py --set tests/data/lint_holdout.yaml   # the held-out set
 
 The metric functions here are the single copy: tests/test_lint_dataset.py imports them and
 asserts the same acceptance gates (GATES).
@@ -339,7 +340,14 @@ def format_timing(timing: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, default=DATASET, help="labelled YAML (default: tests/data/…)")
+    parser.add_argument(
+        "--set",
+        "--dataset",
+        dest="dataset",
+        type=Path,
+        default=DATASET,
+        help="labelled YAML to evaluate, e.g. tests/data/lint_holdout.yaml (default: tests/data/lint_labelled.yaml)",
+    )
     parser.add_argument("--repeat", type=int, default=20, help="timing passes over the set (default 20)")
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
     args = parser.parse_args(argv)

@@ -114,7 +114,15 @@ def phrases(text: str, kind: str, rule: PhraseRule, code: str) -> list[Finding]:
     if kind not in rule.kinds:
         return []
     return [_finding(code, phrase.severity or rule.severity, match, phrase.suggestion)
-            for phrase, match in _phrase_hits(text, rule.phrases)]
+            for phrase, match in _phrase_hits(text, rule.phrases) if not _warned_against(text, match.start())]
+
+
+_WARNING = re.compile(r"(?:不要|不能|别|避免|禁止|切勿|不得)[^。！？\n]{0,8}(?:说|写|用|提|出现)?[^。！？\n]{0,3}[“\"「『]$")
+
+
+def _warned_against(text: str, start: int) -> bool:
+    """A phrase quoted as something not to say (“不要说‘绝对安全’”) is advice, not a claim."""
+    return bool(_WARNING.search(text[max(0, start - 16):start]))
 
 
 def no_remedy(text: str, kind: str, rule: RemedyRule) -> list[Finding]:

@@ -141,8 +141,8 @@ def test_the_llm_gets_facts_and_the_complaint_as_quoted_data(db_url, openai_fake
     assert made.source == "llm" and made.variant == 1  # the clean variant scored higher
     with Session(chat.engine) as session:
         incident = session.exec(select(Incident)).one()
-    texts = drafting.llm_texts(LLM(chat.settings), drafting.gather_facts(session, incident,
-                               load_playbooks(chat.settings.playbook_dir)), "cs", "general", complaint, casual=False)
+        facts = drafting.gather_facts(session, incident, load_playbooks(chat.settings.playbook_dir))
+    texts = drafting.llm_texts(LLM(chat.settings), facts, "cs", "general", complaint, casual=False)
     dirty = texts[0]
     assert "<at" not in dirty and "evil.example.com" not in dirty and "13800138000" not in dirty
     assert "exaggeration" in lint(dirty, "cs").codes
