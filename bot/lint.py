@@ -117,7 +117,9 @@ def phrases(text: str, kind: str, rule: PhraseRule, code: str) -> list[Finding]:
             for phrase, match in _phrase_hits(text, rule.phrases) if not _warned_against(text, match.start())]
 
 
-_WARNING = re.compile(r"(?:不要|不能|别|避免|禁止|切勿|不得)[^。！？\n]{0,8}(?:说|写|用|提|出现)?[^。！？\n]{0,3}[“\"「『]$")
+_WARNING = re.compile(
+    r"(?:不要|不能|别|避免|禁止|切勿|不得)[^。！？\n]{0,8}(?:说|写|用|提|出现)?[^。！？\n]{0,3}[“\"「『]$"
+)
 
 
 def _warned_against(text: str, start: int) -> bool:
