@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from bot import db, inbox, llm, outbox
@@ -75,6 +76,21 @@ def create_app(
                 "inbox": inbox.counts(session),
                 "outbox_pending": outbox.pending_count(session),
             }
+
+    @app.get("/reports/{incident_id}", response_class=HTMLResponse)
+    def report_page(incident_id: int, sig: str = "") -> HTMLResponse:
+        from bot import reportlinks, retrospective
+        from bot.models import Incident
+
+        with Session(engine) as session:
+            key = reportlinks.secret(session, settings)
+            session.commit()
+            if not reportlinks.valid(incident_id, sig, key):
+                return HTMLResponse("<h1>链接无效或已过期</h1>", status_code=403)
+            incident = session.get(Incident, incident_id)
+            if incident is None:
+                return HTMLResponse("<h1>没有这个事件</h1>", status_code=404)
+            return HTMLResponse(retrospective.html_for(session, incident, settings))
 
     if mode in (Mode.ws, Mode.webhook):
         from bot.feishu import dispatcher as feishu_dispatcher

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -75,6 +76,58 @@ def check() -> None:
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: mode={settings.mode.value}, database={settings.database_url.split('@')[-1]}")
+
+
+class Format(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+@app.command()
+def retro(
+    incident_id: int | None = typer.Argument(None, help="incident id (default: the latest of --chat)"),
+    chat: str | None = typer.Option(None, "--chat", help="chat id: its latest incident"),
+    format: Format = typer.Option(Format.md, "--format", help="md | html | json"),
+    out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
+) -> None:
+    """The retrospective of an incident, as Markdown, HTML or JSON."""
+    import json
+
+    from sqlmodel import Session
+
+    from bot import db, report
+    from bot import retro as retro_data
+    from bot.models import Incident
+    from bot.playbooks import load as load_playbooks
+
+    settings = _settings()
+    if incident_id is None and chat is None:
+        typer.echo("give an INCIDENT_ID or --chat CHAT_ID", err=True)
+        raise typer.Exit(2)
+    engine = db.make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            incident = session.get(Incident, incident_id) if incident_id is not None else (
+                retro_data.latest_for_chat(session, chat))
+            if incident is None or (chat is not None and incident.chat_id != chat):
+                typer.echo(f"no such incident ({incident_id if incident_id is not None else 'chat ' + chat})", err=True)
+                raise typer.Exit(1)
+            data = retro_data.compute(session, incident, library=load_playbooks(settings.playbook_dir),
+                                      tz=settings.tz)
+    finally:
+        engine.dispose()
+    if format is Format.json:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    else:
+        recommendations = report.load_recommendations(settings.playbook_dir)
+        render = report.markdown if format is Format.md else report.html
+        text = render(data, tz=settings.tz, recommendations=recommendations)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
 
 
 @db_app.command("upgrade")

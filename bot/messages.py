@@ -113,6 +113,7 @@ class Button:
     text: str
     value: dict[str, Any]
     style: Literal["default", "primary", "danger"] = "default"
+    url: str = ""  # a link button opens this instead of calling back
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,22 @@ def statement_check(record) -> str | None:
     if not findings:
         return None
     return say("statement_check", record=record, findings=findings[:3], labels=LINT_LABELS)
+
+
+def retro_outputs(compiled, *, chat_id: str) -> list[Outbound]:
+    """The summary card (KPIs, top losses, link) and the Markdown report as a file."""
+    data = compiled.data
+    kpis = data["kpis"]
+    losses = [f for f in data["findings"] if f["kind"] == "loss"][:3]
+    body = _block("retro", incident=compiled.incident, kpis=kpis, losses=losses, link=compiled.link,
+                  level=data["incident"]["level"])
+    card = Card(
+        title=say("retro_title", incident=compiled.incident),
+        blocks=(body, ButtonRow((Button("打开完整报告", {}, "primary", url=compiled.link),))),
+        color="red" if losses else "green",
+    )
+    file_name = f"复盘-事件{compiled.incident.id}.md"
+    return [
+        Outbound(chat_id=chat_id, kind="card", card=card),
+        Outbound(chat_id=chat_id, kind="file", file_name=file_name, content=compiled.markdown.encode("utf-8")),
+    ]

@@ -6,7 +6,7 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from handlers import crisis, draft, help, log, metric, playbook, roles, steps
+    from handlers import crisis, draft, help, log, metric, playbook, retro, roles, steps
 
     return Router(crisis.commands, roles.commands, log.commands, metric.commands, steps.commands, draft.commands,
-                  playbook.commands, help.commands)
+                  retro.commands, playbook.commands, help.commands)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import eventtime, incidents, lifecycle, views
+from bot import eventtime, incidents, lifecycle, retrospective, views
 from bot.commandargs import ArgsProblem, parse_args
 from bot.messages import Outbound
 from bot.playbooks import Library
@@ -96,7 +96,9 @@ def close_incident(request: CommandRequest) -> Reply:
     lifecycle.close_incident(request.ctx.session, incident, at=message.created_at, by=message.sender_id,
                              by_name=message.sender_name, message_id=message.message_id)
     duration = eventtime.format_duration((incident.closed_at - incident.started_at).total_seconds() / 60)
-    return say("closed", incident=incident, duration=duration)
+    compiled = retrospective.compile_retro(request.ctx.session, incident, request.ctx.settings)
+    return [say("closed", incident=incident, duration=duration),
+            *views.retro_outputs(compiled, chat_id=request.chat_id)]
 
 
 @commands.command("status", "状态", usage="/status", summary="当前事件的级别、数据和分工", group_only=True)

@@ -48,7 +48,8 @@ def card_json(card: Card) -> dict[str, Any]:
                                     "tag": "button",
                                     "text": {"tag": "plain_text", "content": _literal(button.text)},
                                     "type": button.style,
-                                    "behaviors": [{"type": "callback", "value": button.value}],
+                                    "behaviors": [{"type": "open_url", "default_url": button.url}] if button.url
+                                    else [{"type": "callback", "value": button.value}],
                                 }
                             ],
                         }
