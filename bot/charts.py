@@ -177,6 +177,7 @@ def propagation_chart(retro: dict, *, tz: tzinfo | None = None, lexicon=None,
         positive = [v for v in values if v > 0]
         if positive and max(positive) / min(positive) >= LOG_SCALE_SPAN:
             ax.set_yscale("log")
+            ax.set_ylim(bottom=min(positive) / 2.5, top=max(positive) * 2.5)  # room for the milestone labels
             ax.set_ylabel("数量（对数刻度）")
         else:
             ax.set_ylim(bottom=0)
@@ -225,6 +226,8 @@ def negative_chart(retro: dict, *, tz: tzinfo | None = None, alert: float = ALER
             ax.annotate(words, (at, escalation["to"] * 100), textcoords="offset points", xytext=(10, 4),
                         fontsize=8, color=COLORS["level"], va="bottom")
         ax.scatter([], [], marker="^", s=80, color=COLORS["level"], label="激化点（负面占比跳升≥15个百分点）")
+        if any(e.get("trigger") for e in retro.get("escalations", [])):
+            ax.add_line(Line2D([], [], color=COLORS["level"], linestyle=":", label="触发事件（扩散）"))
         for entry in _response_entries(retro):
             at = _time(entry["at"], tz)
             color = COLORS["statement"] if entry["kind"] == "statement" else COLORS["action"]

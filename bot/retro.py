@@ -85,20 +85,21 @@ def compute(
     escalation_points: float = ESCALATION_POINTS,
 ) -> dict:
     """The retro JSON of an incident, exactly as the contract. `lexicon` defaults to the bundled one;
-    `now` (the reference time of an open incident) to the clock."""
+    `now` (the reference time of an open incident) to the clock.
+
+    Built for big incidents (issue 6: 20,000 entries, 200,000 imported samples): rows are read with Core selects
+    as plain tuples (no ORM objects), the window and the recalled-entry filter run in SQL, peaks and milestones
+    are SQL aggregates, and only the negative-share series (which is output point by point) is read in full."""
     lexicon = lexicon or load_lexicon(BUNDLED_PLAYBOOKS)
     started = as_utc(incident.started_at)
     closed = as_utc(incident.closed_at) if incident.closed_at else None
     reference = closed or as_utc(now or utcnow())
 
-    all_entries = timeline.entries(session, incident.id)
-    entries = [e for e in all_entries if not e.recalled]
-    recalled_ids = {e.id for e in all_entries if e.recalled}
+    entries = [e for e in _entries(session, incident.id) if not e.recalled]
     entry_text = {e.id: e.text for e in entries}
-    all_samples = samples.series(session, incident.id)
-    window = [s for s in all_samples if s.entry_id not in recalled_ids
-              and as_utc(s.at) >= started and (closed is None or as_utc(s.at) <= closed)]
-    negative = [s for s in window if s.metric == "negative_ratio"]
+    window = _Window(incident.id, started, closed)
+    negative = _negative_series(session, window)
+    counts = _count_metrics(session, window)
 
     statements = [e for e in entries if e.kind == "statement"]
     first_statement = statements[0] if statements else None
@@ -107,8 +108,7 @@ def compute(
     formal_has_remedy = formal is not None and _has_remedy(formal, lints, lexicon)
 
     playbook = library.playbooks.get(incident.playbook)
-    peak_all_negative = max((s.value for s in all_samples if s.metric == "negative_ratio"), default=None)
-    listed = listed_steps(session, incident, playbook, peak_all_negative)
+    listed = listed_steps(session, incident, playbook, _peak_negative_ever(session, incident.id))
 
     escalation_list = escalations(negative, entries, points=escalation_points)
     clock = _Clock(tz)
@@ -127,18 +127,18 @@ def compute(
             "first_response_minutes": minutes_between(started, first_statement.at) if first_statement else None,
             "formal_statement_minutes": minutes_between(started, formal.at) if formal else None,
             "statement_has_remedy": formal_has_remedy,
-            "peak_negative_ratio": _ratio(_peak(window, "negative_ratio")),
-            "peak_topic_reads": _count(_peak(window, "topic_reads")),
+            "peak_negative_ratio": _ratio(max((row[_VALUE] for row in negative), default=None)),
+            "peak_topic_reads": _count(counts.peaks.get("topic_reads")),
             "steps_met": sum(1 for step in listed if step.met),
             "steps_total": len(listed),
         },
         "propagation": {
             "milestones": [{"metric": metric, "threshold": threshold, "at": clock.iso(at)}
-                           for metric, threshold, at in milestones(window)],
+                           for metric, threshold, at in counts.milestones],
             "platforms": [{"platform": platform, "first_at": clock.iso(at), "text": text}
-                          for platform, at, text in platforms(entries, window, entry_text, lexicon)],
-            "negative_ratio": [{"at": clock.iso(s.at), "value": _ratio(s.value),
-                                "source": "import" if s.source == "import" else "message"} for s in negative],
+                          for platform, at, text in platforms(entries, _first_sample_per_platform(session, window),
+                                                              entry_text, lexicon)],
+            "negative_ratio": _series_points(negative, tz),
         },
         "escalations": [
             {"at": clock.iso(later.at), "from": _ratio(earlier.value), "to": _ratio(later.value),
@@ -164,6 +164,94 @@ def compute(
         "next_review_at": clock.iso(next_review(reference, tz)),
         "timeline": [{"at": clock.iso(e.at), "kind": e.kind, "author": e.author_id, "text": e.text} for e in entries],
     }
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+# Core selects of the columns used, as Row tuples: an incident can hold 200,000 samples, and building an ORM object
+# per row costs several times the read itself. Datetime columns still go through UTCDateTime (its
+# process_result_value applies to Core selects of table columns too), so every `at` read here is UTC-aware.
+
+_ENTRY = TimelineEntry.__table__
+_SAMPLE = MetricSample.__table__
+_AT, _VALUE, _SOURCE = 0, 1, 2  # columns of a negative-share row (see _negative_series)
+
+
+def _entries(session: Session, incident_id: int) -> list[sa.Row]:
+    """The incident's timeline entries (recalled ones included) in event order, as rows with the used columns."""
+    c = _ENTRY.c
+    stmt = (sa.select(c.id, c.at, c.kind, c.subkind, c.author_id, c.text, c.links, c.recalled)
+            .where(c.incident_id == incident_id).order_by(c.at, c.id))
+    return session.execute(stmt).all()
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The samples the retro reads: the incident's, from started_at to closed_at (open-ended while open), and not
+    from a recalled entry. `of(table)` is that filter as SQL, for `metric_sample` or an alias of it."""
+    incident_id: int
+    started: datetime
+    closed: datetime | None
+
+    def of(self, table: sa.FromClause = _SAMPLE) -> list[sa.ColumnElement[bool]]:
+        c, e = table.c, _ENTRY.c
+        recalled = sa.select(e.id).where(e.incident_id == self.incident_id, e.recalled)
+        conditions = [c.incident_id == self.incident_id, c.at >= self.started,
+                      sa.or_(c.entry_id.is_(None), c.entry_id.not_in(recalled))]  # NOT IN alone drops NULLs
+        if self.closed is not None:
+            conditions.append(c.at <= self.closed)
+        return conditions
+
+
+def _negative_series(session: Session, window: _Window) -> list[sa.Row]:
+    """The negative shares in the window in event order, as (at, value, source) rows: the one series that is
+    read in full, as it is output point by point."""
+    c = _SAMPLE.c
+    stmt = (sa.select(c.at, c.value, c.source)
+            .where(*window.of(), c.metric == "negative_ratio").order_by(c.at, c.id))
+    return session.execute(stmt).all()
+
+
+@dataclass(frozen=True)
+class _CountMetrics:
+    peaks: dict[str, float]  # metric → highest value in the window
+    milestones: list[tuple[str, int, datetime]]  # (metric, threshold, first time a sample reached it)
+
+
+def _count_metrics(session: Session, window: _Window) -> _CountMetrics:
+    """Peaks and milestones of the count metrics in one aggregate query: per metric MAX(value) and, per threshold,
+    MIN(at) of the samples at or above it — the `at` of the first such sample in (at, id) order, exactly."""
+    c = _SAMPLE.c
+    firsts = [sa.func.min(sa.case((c.value >= threshold, c.at))) for threshold in MILESTONES]  # typed as `at`
+    stmt = (sa.select(c.metric, sa.func.max(c.value), *firsts)
+            .where(*window.of(), c.metric.in_(MILESTONE_METRICS)).group_by(c.metric))
+    rows = {row[0]: row for row in session.execute(stmt)}
+    milestones = [(metric, threshold, rows[metric][2 + i])
+                  for metric in MILESTONE_METRICS if metric in rows
+                  for i, threshold in enumerate(MILESTONES) if rows[metric][2 + i] is not None]
+    return _CountMetrics({metric: row[1] for metric, row in rows.items()}, milestones)
+
+
+def _peak_negative_ever(session: Session, incident_id: int) -> float | None:
+    """The highest negative share of any sample of the incident (the step conditions read it unfiltered)."""
+    c = _SAMPLE.c
+    stmt = sa.select(sa.func.max(c.value)).where(c.incident_id == incident_id, c.metric == "negative_ratio")
+    return session.execute(stmt).scalar()
+
+
+def _first_sample_per_platform(session: Session, window: _Window) -> list[sa.Row]:
+    """Per platform, its first sample in the window in (at, id) order, as (platform, at, metric, value, entry_id):
+    the rows at their platform's MIN(at) (a join on the stored values, which the `at` index serves), earliest id
+    first."""
+    s = _SAMPLE.alias("s")
+    first = (sa.select(_SAMPLE.c.platform, sa.func.min(_SAMPLE.c.at).label("at"))
+             .where(*window.of()).group_by(_SAMPLE.c.platform).subquery("first"))
+    stmt = (sa.select(s.c.platform, s.c.at, s.c.metric, s.c.value, s.c.entry_id)
+            .join(first, sa.and_(s.c.platform == first.c.platform, s.c.at == first.c.at))
+            .where(*window.of(s)).order_by(s.c.at, s.c.id))
+    found: dict[str, sa.Row] = {}
+    for row in session.execute(stmt):
+        found.setdefault(row.platform, row)
+    return list(found.values())
 
 
 # --- pieces -------------------------------------------------------------------------------------------------------
