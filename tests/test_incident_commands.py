@@ -176,3 +176,16 @@ def test_statements_and_logs_are_recorded(chat):
     assert [(s.subkind, s.at - T0) for s in statements] == [("initial", timedelta(minutes=55)),
                                                             ("formal", timedelta(minutes=270))]
     assert logged.kind == "action" and logged.at == T0 + timedelta(minutes=90)  # its leading 10:30
+
+
+def test_root_causes_are_recorded_for_the_retro(chat):
+    chat.say("/危机 开启 面霜过敏")
+    [surface] = chat.say("/根因 表层 博主晒出产品瑕疵", minutes=10)
+    assert "深层" in surface  # a nudge to look one level deeper
+    chat.say("/根因 深层 质检流程漏洞", minutes=11)
+    [bad] = chat.say("/根因 随便", minutes=12)
+    assert "用法" in bad
+    with Session(chat.engine) as session:
+        rows = session.exec(select(TimelineEntry).where(TimelineEntry.subkind.in_(("root_surface", "root_deep")))
+                            .order_by(TimelineEntry.at)).all()
+    assert [(r.subkind, r.text) for r in rows] == [("root_surface", "博主晒出产品瑕疵"), ("root_deep", "质检流程漏洞")]
