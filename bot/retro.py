@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlmodel import Session, select
 
-from bot import eventtime, incidents, roster, samples, steps, timeline
+from bot import eventtime, incidents, roster, steps
 from bot.config import BUNDLED_PLAYBOOKS
 from bot.lexicon import Lexicon
 from bot.lexicon import load as load_lexicon
@@ -40,6 +42,10 @@ from bot.models import Incident, LevelChange, MetricSample, StatementLint, Timel
 from bot.playbooks import Library, Playbook
 from bot.timeutil import as_utc, utcnow
 from bot.wording import environment
+
+# The rows compute works on (Core selects, see "reading"): attribute access by column name, like the ORM objects.
+Entry = Row  # a timeline entry: id, at, kind, subkind, author_id, text, links, recalled
+Point = Row  # a negative-share sample: at, value, source
 
 ESCALATION_POINTS = 0.15  # a rise of the negative share by at least 15 points between consecutive samples
 MILESTONES = (10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)  # 1万 → 10万 → 100万 → 1000万 → 1亿
@@ -173,10 +179,10 @@ def compute(
 
 _ENTRY = TimelineEntry.__table__
 _SAMPLE = MetricSample.__table__
-_AT, _VALUE, _SOURCE = 0, 1, 2  # columns of a negative-share row (see _negative_series)
+_AT, _VALUE = 0, 1  # columns of a negative-share row: (at, value, source), see _negative_series
 
 
-def _entries(session: Session, incident_id: int) -> list[sa.Row]:
+def _entries(session: Session, incident_id: int) -> list[Entry]:
     """The incident's timeline entries (recalled ones included) in event order, as rows with the used columns."""
     c = _ENTRY.c
     stmt = (sa.select(c.id, c.at, c.kind, c.subkind, c.author_id, c.text, c.links, c.recalled)
@@ -187,7 +193,8 @@ def _entries(session: Session, incident_id: int) -> list[sa.Row]:
 @dataclass(frozen=True)
 class _Window:
     """The samples the retro reads: the incident's, from started_at to closed_at (open-ended while open), and not
-    from a recalled entry. `of(table)` is that filter as SQL, for `metric_sample` or an alias of it."""
+    from a recalled entry. `of(table)` is that filter as SQL, for `metric_sample` or an alias of it. (SQLite compares
+    the stored UTC text, in UTCDateTime's fixed format: the same order the `ORDER BY at` of every read relies on.)"""
     incident_id: int
     started: datetime
     closed: datetime | None
@@ -202,7 +209,7 @@ class _Window:
         return conditions
 
 
-def _negative_series(session: Session, window: _Window) -> list[sa.Row]:
+def _negative_series(session: Session, window: _Window) -> list[Point]:
     """The negative shares in the window in event order, as (at, value, source) rows: the one series that is
     read in full, as it is output point by point."""
     c = _SAMPLE.c
@@ -238,7 +245,7 @@ def _peak_negative_ever(session: Session, incident_id: int) -> float | None:
     return session.execute(stmt).scalar()
 
 
-def _first_sample_per_platform(session: Session, window: _Window) -> list[sa.Row]:
+def _first_sample_per_platform(session: Session, window: _Window) -> list[Row]:
     """Per platform, its first sample in the window in (at, id) order, as (platform, at, metric, value, entry_id):
     the rows at their platform's MIN(at) (a join on the stored values, which the `at` index serves), earliest id
     first."""
@@ -248,7 +255,7 @@ def _first_sample_per_platform(session: Session, window: _Window) -> list[sa.Row
     stmt = (sa.select(s.c.platform, s.c.at, s.c.metric, s.c.value, s.c.entry_id)
             .join(first, sa.and_(s.c.platform == first.c.platform, s.c.at == first.c.at))
             .where(*window.of(s)).order_by(s.c.at, s.c.id))
-    found: dict[str, sa.Row] = {}
+    found: dict[str, Row] = {}
     for row in session.execute(stmt):
         found.setdefault(row.platform, row)
     return list(found.values())
@@ -287,27 +294,11 @@ def listed_steps(session: Session, incident: Incident, playbook: Playbook | None
     return listed
 
 
-def _peak(window: Iterable[MetricSample], metric: str) -> float | None:
-    return max((s.value for s in window if s.metric == metric), default=None)
-
-
-def milestones(window: Sequence[MetricSample]) -> list[tuple[str, int, datetime]]:
-    """(metric, threshold, first time a sample reached it) per count metric and order of magnitude."""
-    found = []
-    for metric in MILESTONE_METRICS:
-        series = [s for s in window if s.metric == metric]
-        for threshold in MILESTONES:
-            first = next((s for s in series if s.value >= threshold), None)
-            if first is not None:
-                found.append((metric, threshold, first.at))
-    return found
-
-
-def platforms(entries: Sequence[TimelineEntry], window: Sequence[MetricSample], entry_text: dict[int, str],
+def platforms(entries: Sequence[Entry], first_samples: Iterable[Row], entry_text: dict[int, str],
               lexicon: Lexicon) -> list[tuple[str, datetime, str]]:
     """(platform, first time, text) for each platform other than Xiaohongshu: the first entry naming it (a word of
-    the lexicon, or a link to it) or the first metric sample on it, whichever is earlier."""
-    words = _platform_words(lexicon)
+    the lexicon, or a link to it) or the first metric sample on it, whichever is earlier (the entry on a tie).
+    `first_samples`: each platform's first sample in the window (`_first_sample_per_platform`)."""
     first: dict[str, tuple[datetime, int, str]] = {}
 
     def seen(platform: str, at: datetime, order: int, text: str) -> None:
@@ -317,13 +308,19 @@ def platforms(entries: Sequence[TimelineEntry], window: Sequence[MetricSample], 
         if platform not in first or key < first[platform][:2]:
             first[platform] = (key[0], order, text)
 
+    # Entries come in event order, so no later entry can beat a platform's first naming entry: a platform found is
+    # no longer searched for (rather than a regex search per platform on each of 20,000 entries).
+    pending = {platform: pattern for platform, pattern in _platform_words(lexicon) if platform != "xhs"}
     for order, entry in enumerate(entries):
-        for platform, pattern in words:
-            if pattern.search(entry.text):
-                seen(platform, entry.at, order, entry.text)
-        for link in json.loads(entry.links or "[]"):
-            seen(link.get("platform", ""), entry.at, order, entry.text)
-    for sample in window:
+        if not pending:
+            break
+        named = [platform for platform, pattern in pending.items() if pattern.search(entry.text)]
+        if entry.links:
+            named += [link.get("platform", "") for link in json.loads(entry.links)]
+        for platform in named:
+            seen(platform, entry.at, order, entry.text)
+            pending.pop(platform, None)
+    for sample in first_samples:
         text = entry_text.get(sample.entry_id or -1) or f"{sample.metric} {_number(sample)}（{sample.platform}）"
         seen(sample.platform, sample.at, len(entries), text)
     ranked = sorted(first.items(), key=lambda item: (item[1][0], item[1][1], list(lexicon.platforms).index(item[0])))
@@ -340,19 +337,23 @@ def _platform_words(lexicon: Lexicon) -> list[tuple[str, re.Pattern[str]]]:
     return result
 
 
-def escalations(negative: Sequence[MetricSample], entries: Sequence[TimelineEntry], *,
-                points: float = ESCALATION_POINTS) -> list[tuple[MetricSample, MetricSample, TimelineEntry | None]]:
+def escalations(negative: Sequence[Point], entries: Sequence[Entry], *,
+                points: float = ESCALATION_POINTS) -> list[tuple[Point, Point, Entry | None]]:
     """Consecutive negative-share samples rising by at least `points`, each with its trigger: the latest `spread`
-    entry after the earlier sample and at or before the later one (None when there is none)."""
+    entry after the earlier sample and at or before the later one (None when there is none).
+    `negative`: (at, value, source) rows in event order; times read from the DB are UTC-aware already."""
     spread = [e for e in entries if e.kind == "spread"]
-    spread_times = [as_utc(e.at) for e in spread]
+    spread_times = [e.at for e in spread]
+    values = [row[_VALUE] for row in negative]
+    threshold = points - _EPSILON
     found = []
-    for earlier, later in zip(negative, negative[1:], strict=False):
-        if later.value - earlier.value < points - _EPSILON:
+    for i, (earlier, later) in enumerate(zip(values, values[1:], strict=False), start=1):
+        if later - earlier < threshold:
             continue
-        upto = bisect.bisect_right(spread_times, as_utc(later.at))
-        trigger = spread[upto - 1] if upto and spread_times[upto - 1] > as_utc(earlier.at) else None
-        found.append((earlier, later, trigger))
+        earlier_row, later_row = negative[i - 1], negative[i]
+        upto = bisect.bisect_right(spread_times, later_row[_AT])
+        trigger = spread[upto - 1] if upto and spread_times[upto - 1] > earlier_row[_AT] else None
+        found.append((earlier_row, later_row, trigger))
     return found
 
 
@@ -361,7 +362,7 @@ def _level_changes(session: Session, incident_id: int) -> list[LevelChange]:
     return list(session.exec(stmt))
 
 
-def root_causes(entries: Iterable[TimelineEntry]) -> dict[str, list[str]]:
+def root_causes(entries: Iterable[Entry]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"surface": [], "deep": []}
     for entry in entries:
         side = ROOT_SUBKINDS.get(entry.subkind or "")
@@ -383,7 +384,7 @@ def _statement_lints(session: Session, incident_id: int) -> dict[int, StatementL
     return {record.entry_id: record for record in session.exec(stmt)}
 
 
-def _has_remedy(entry: TimelineEntry, lints: dict[int, StatementLint], lexicon: Lexicon) -> bool:
+def _has_remedy(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) -> bool:
     """The lint kept when the statement was logged; linted now when there is none."""
     record = lints.get(entry.id)
     if record is not None:
@@ -391,7 +392,7 @@ def _has_remedy(entry: TimelineEntry, lints: dict[int, StatementLint], lexicon: 
     return "no_remedy" not in lint(entry.text, "statement", lexicon=lexicon).codes
 
 
-def _boilerplate_of(entry: TimelineEntry, lints: dict[int, StatementLint], lexicon: Lexicon) -> list[str]:
+def _boilerplate_of(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) -> list[str]:
     """The boilerplate phrases found in a public statement (kept lint, else linted now), each once."""
     record = lints.get(entry.id)
     if record is not None:
@@ -411,13 +412,13 @@ def findings(
     started: datetime,
     reference: datetime,
     tz: ZoneInfo,
-    first_statement: TimelineEntry | None,
-    formal: TimelineEntry | None,
+    first_statement: Entry | None,
+    formal: Entry | None,
     formal_has_remedy: bool,
-    statements: Sequence[TimelineEntry],
+    statements: Sequence[Entry],
     lints: dict[int, StatementLint],
-    entries: Sequence[TimelineEntry],
-    negative: Sequence[MetricSample],
+    entries: Sequence[Entry],
+    negative: Sequence[Point],
     listed: Sequence[ListedStep],
     lexicon: Lexicon,
 ) -> list[dict]:
@@ -502,19 +503,19 @@ def findings(
     return gains + losses
 
 
-def kol_effects(entries: Sequence[TimelineEntry], negative: Sequence[MetricSample]
-                ) -> list[tuple[TimelineEntry, MetricSample, MetricSample]]:
+def kol_effects(entries: Sequence[Entry], negative: Sequence[Point]) -> list[tuple[Entry, Point, Point]]:
     """(action, the negative share at or before it, the first one after it) for actions naming bloggers/KOLs or
     clarifications; of several actions before the same next sample, the latest one."""
     actions = [e for e in entries if e.kind == "action" and any(w.lower() in e.text.lower() for w in KOL_WORDS)]
-    times = [as_utc(s.at) for s in negative]
-    found: dict[int, tuple[TimelineEntry, MetricSample, MetricSample]] = {}
+    if not actions:
+        return []
+    times = [row[_AT] for row in negative]  # UTC-aware, as the entries' times
+    found: dict[int, tuple[Entry, Point, Point]] = {}  # by the index of the sample after the action
     for action in actions:
-        at = as_utc(action.at)
-        upto = bisect.bisect_right(times, at)
+        upto = bisect.bisect_right(times, action.at)
         if upto == 0 or upto == len(negative):
             continue
-        found[negative[upto].id] = (action, negative[upto - 1], negative[upto])
+        found[upto] = (action, negative[upto - 1], negative[upto])
     return list(found.values())
 
 
@@ -529,6 +530,14 @@ class _Clock:
         return as_utc(at).astimezone(self.tz).isoformat(timespec="seconds")
 
 
+def _series_points(negative: Sequence[Point], tz: ZoneInfo) -> list[dict]:
+    """The negative-share series of the JSON, a point per sample: with 200,000 samples this loop is the floor of
+    `compute`, so it is `_Clock.iso` and `_ratio` inlined — the times come UTC-aware from the DB (no as_utc), and
+    one astimezone per point is as fast as an offset cache (and right across DST changes)."""
+    return [{"at": at.astimezone(tz).isoformat(timespec="seconds"), "value": round(float(value), 4),
+             "source": "import" if source == "import" else "message"} for at, value, source in negative]
+
+
 def _ratio(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
@@ -539,7 +548,7 @@ def _count(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _number(sample: MetricSample) -> str:
+def _number(sample: Row) -> str:
     ratio = sample.metric in ("negative_ratio", "sales_change")
     return str(_ratio(sample.value) if ratio else _count(sample.value))
 
