@@ -243,13 +243,15 @@ def statement_check(record) -> str | None:
     return say("statement_check", record=record, findings=findings[:3], labels=LINT_LABELS)
 
 
-def retro_outputs(compiled, *, chat_id: str) -> list[Outbound]:
-    """The summary card (KPIs, top losses, link) and the Markdown report as a file."""
+def retro_outputs(compiled, *, chat_id: str, leads: list | None = None) -> list[Outbound]:
+    """The summary card (KPIs, top losses, link) and the Markdown report as a file. Without recorded
+    root causes the card asks the lead whether this was an accident or a process gap."""
     data = compiled.data
     kpis = data["kpis"]
     losses = [f for f in data["findings"] if f["kind"] == "loss"][:3]
+    missing_roots = not (data["root_causes"]["surface"] or data["root_causes"]["deep"])
     body = _block("retro", incident=compiled.incident, kpis=kpis, losses=losses, link=compiled.link,
-                  level=data["incident"]["level"])
+                  level=data["incident"]["level"], missing_roots=missing_roots, leads=leads or [])
     card = Card(
         title=say("retro_title", incident=compiled.incident),
         blocks=(body, ButtonRow((Button("打开完整报告", {}, "primary", url=compiled.link),))),

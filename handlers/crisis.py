@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import eventtime, incidents, lifecycle, retrospective, views
+from bot import eventtime, incidents, lifecycle, retrospective, roster, views
 from bot.commandargs import ArgsProblem, parse_args
 from bot.messages import Outbound
 from bot.playbooks import Library
@@ -98,7 +98,8 @@ def close_incident(request: CommandRequest) -> Reply:
     duration = eventtime.format_duration((incident.closed_at - incident.started_at).total_seconds() / 60)
     compiled = retrospective.compile_retro(request.ctx.session, incident, request.ctx.settings)
     return [say("closed", incident=incident, duration=duration),
-            *views.retro_outputs(compiled, chat_id=request.chat_id)]
+            *views.retro_outputs(compiled, chat_id=request.chat_id,
+                                 leads=roster.holders(request.ctx.session, request.chat_id, "lead"))]
 
 
 @commands.command("status", "状态", usage="/status", summary="当前事件的级别、数据和分工", group_only=True)

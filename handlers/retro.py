@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import incidents, retrospective, views
+from bot import incidents, retrospective, roster, views
 from bot.router import CommandRequest, Commands, Reply, UserError
 from bot.wording import say
 
@@ -18,4 +18,5 @@ def retro(request: CommandRequest) -> Reply:
     if incident is None:
         raise UserError(say("no_incident_yet"))
     compiled = retrospective.compile_retro(session, incident, request.ctx.settings)
-    return views.retro_outputs(compiled, chat_id=request.chat_id)
+    leads = roster.holders(session, request.chat_id, "lead")
+    return views.retro_outputs(compiled, chat_id=request.chat_id, leads=leads)
