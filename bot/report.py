@@ -228,18 +228,21 @@ def _best_match(action: dict, candidates: list[tuple[str, list[str]]]) -> str | 
 
 
 def markdown(retro: dict, *, tz: ZoneInfo, recommendations: dict | None = None, names: dict[str, str] | None = None,
-             library=None, now: datetime | None = None) -> str:
-    """The report as Markdown: `# title`, then the six sections as `## 危机概述` … `## 执行时间表`."""
+             library=None, now: datetime | None = None, summaries: dict[str, str] | None = None) -> str:
+    """The report as Markdown: `# title`, then the six sections as `## 危机概述` … `## 执行时间表`.
+    `summaries` (section → paragraph) are optional LLM narratives, shown marked as generated."""
     view = _view(retro, tz=tz, recommendations=recommendations, names=names, library=library, now=now)
+    view["summaries"] = summaries or {}
     text = environment().get_template("report/retro.md.j2").render(**view, cell=_cell)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 def html(retro: dict, *, tz: ZoneInfo, recommendations: dict | None = None, names: dict[str, str] | None = None,
-         library=None, now: datetime | None = None) -> str:
+         library=None, now: datetime | None = None, summaries: dict[str, str] | None = None) -> str:
     """The report as one self-contained HTML page (inline CSS, charts as PNG data URIs, no external requests),
     user text escaped."""
     view = _view(retro, tz=tz, recommendations=recommendations, names=names, library=library, now=now)
+    view["summaries"] = summaries or {}
     titles = {step["id"]: step["title"] for step in view["steps"]}
     view["charts"] = {
         "propagation": _data_uri(charts.propagation_chart(retro, tz=tz)),

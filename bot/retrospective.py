@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot import reportlinks, retro
+from bot import reportlinks, retro, retro_polish
 from bot.config import Settings
+from bot.llm import LLM
 from bot.models import Incident
 from bot.playbooks import load as load_playbooks
 
@@ -21,7 +22,7 @@ class Compiled:
     link: str
 
 
-def compile_retro(session: Session, incident: Incident, settings: Settings) -> Compiled:
+def compile_retro(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None) -> Compiled:
     from bot import report
 
     library = load_playbooks(settings.playbook_dir)
@@ -30,14 +31,16 @@ def compile_retro(session: Session, incident: Incident, settings: Settings) -> C
     return Compiled(
         incident=incident,
         data=data,
-        markdown=report.markdown(data, tz=settings.tz, recommendations=recommendations),
+        markdown=report.markdown(data, tz=settings.tz, recommendations=recommendations,
+                                 summaries=retro_polish.summaries(llm, data)),
         link=reportlinks.link(session, settings, incident.id),
     )
 
 
-def html_for(session: Session, incident: Incident, settings: Settings) -> str:
+def html_for(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None) -> str:
     from bot import report
 
     library = load_playbooks(settings.playbook_dir)
     data = retro.compute(session, incident, library=library, tz=settings.tz)
-    return report.html(data, tz=settings.tz, recommendations=report.load_recommendations(settings.playbook_dir))
+    return report.html(data, tz=settings.tz, recommendations=report.load_recommendations(settings.playbook_dir),
+                       summaries=retro_polish.summaries(llm, data))

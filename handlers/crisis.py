@@ -96,7 +96,8 @@ def close_incident(request: CommandRequest) -> Reply:
     lifecycle.close_incident(request.ctx.session, incident, at=message.created_at, by=message.sender_id,
                              by_name=message.sender_name, message_id=message.message_id)
     duration = eventtime.format_duration((incident.closed_at - incident.started_at).total_seconds() / 60)
-    compiled = retrospective.compile_retro(request.ctx.session, incident, request.ctx.settings)
+    compiled = retrospective.compile_retro(request.ctx.session, incident, request.ctx.settings,
+                                           request.ctx.llm)
     return [say("closed", incident=incident, duration=duration),
             *views.retro_outputs(compiled, chat_id=request.chat_id,
                                  leads=roster.holders(request.ctx.session, request.chat_id, "lead"))]

@@ -17,6 +17,6 @@ def retro(request: CommandRequest) -> Reply:
         incidents.latest(session, request.chat_id))
     if incident is None:
         raise UserError(say("no_incident_yet"))
-    compiled = retrospective.compile_retro(session, incident, request.ctx.settings)
+    compiled = retrospective.compile_retro(session, incident, request.ctx.settings, request.ctx.llm)
     leads = roster.holders(session, request.chat_id, "lead")
     return views.retro_outputs(compiled, chat_id=request.chat_id, leads=leads)

@@ -119,3 +119,33 @@ def test_retro_without_any_incident_explains(db_url, text):
     with Session(engine) as session:
         [row] = session.exec(select(OutboxMessage)).all()
     assert "还没有危机事件" in json.loads(row.payload)["text"]
+
+
+def test_llm_polish_adds_marked_summaries_and_keeps_every_computed_number(db_url):
+    from bot.llm import LLM
+    from tests.fakes.openai_server import FakeOpenAI
+
+    summaries = {"危机概述": "一起面霜过敏舆情，@所有人 已按流程处置。", "应对得失": "初步回应较快，正式声明偏慢。"}
+    fake = FakeOpenAI(lambda request: json.dumps(summaries, ensure_ascii=False)).start()
+    try:
+        db.upgrade(db_url)
+        settings = make_settings(db_url, openai_api_key="sk-test", openai_model="fake", openai_base_url=fake.base_url)
+        engine = db.make_engine(db_url)
+        processor = Processor(engine, settings, build_router(), {"sandbox": sandbox_events.to_event},
+                              now_fn=lambda: T0 + timedelta(hours=3), llm=LLM(settings))
+        script = [(0, "/危机 开启 面霜过敏笔记 开始=09:10"), (45, "【初步回应】非常抱歉，我们正在核实"), (100, "/复盘")]
+        for n, (minutes, text) in enumerate(script):
+            payload = {"type": "message", "event_id": f"ev{n}", "message_id": f"om{n}", "chat_id": "oc_1",
+                       "sender_id": "ou_ceo", "text": text,
+                       "create_time_ms": int((T0 + timedelta(minutes=minutes)).timestamp() * 1000)}
+            inbox.record(engine, source="sandbox", keys=sandbox_events.keys(payload), payload=payload)
+        processor.process_due()
+        with Session(engine) as session:
+            [markdown] = [r.content.decode() for r in session.exec(select(OutboxMessage)).all() if r.kind == "file"]
+    finally:
+        fake.stop()
+    assert "AI 生成的摘要" in markdown and "初步回应较快" in markdown
+    assert "@所有人" not in markdown
+    assert "55" in markdown  # the computed first-response minutes are still there
+    [request] = fake.requests
+    assert "timeline" not in json.loads(request["messages"][-1]["content"])
