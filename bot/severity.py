@@ -39,7 +39,7 @@ def assess(session: Session, incident: Incident, new_samples: list[MetricSample]
         if upgrade is not None:
             level, rule = upgrade
             change = LevelChange(incident_id=incident.id, at=sample.at, from_level=incident.level, to_level=level,
-                                 reason=f"{sample.metric} {sample.value:g} > {rule.above:g}")
+                                 reason=_reason(sample, rule))
             incident.level = level
             session.add(change)
             session.add(incident)
@@ -64,3 +64,15 @@ def _first_notice(session: Session, incident: Incident, key: str) -> bool:
     session.add(Notice(incident_id=incident.id, key=key))
     session.flush()
     return True
+
+
+def _reason(sample: MetricSample, rule: Threshold) -> str:
+    """Readable in the report and still naming the metric id, e.g. "topic_reads 话题阅读量 620万 > 500万"."""
+    from bot.config import BUNDLED_PLAYBOOKS
+    from bot.lexicon import load as load_lexicon
+    from bot.metrics import format_value
+
+    aliases = load_lexicon(BUNDLED_PLAYBOOKS).metrics.get(sample.metric) or [sample.metric]
+    label = aliases[0]
+    return (f"{sample.metric} {label} {format_value(sample.metric, sample.value)} > "
+            f"{format_value(rule.metric, rule.above)}")
