@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.lexicon import METRICS
-from bot.roles import ROLES
+from bot.roles import ROLES, RoleId
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,9 @@ class Threshold(BaseModel):
 class LevelRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    lead_role: str
+    lead_role: RoleId
     summary: str
     enter_when: list[Threshold] = Field(default_factory=list)
-
-    @field_validator("lead_role")
-    @classmethod
-    def _role(cls, value: str) -> str:
-        if value not in ROLES:
-            raise ValueError(f"unknown role {value!r}; known: {', '.join(ROLES)}")
-        return value
 
 
 class Alert(BaseModel):
@@ -115,21 +108,14 @@ class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = Field(min_length=2)
-    role: str
-    approver: str | None = None
+    role: RoleId
+    approver: RoleId | None = None
     deadline: dict[Literal[1, 2], Duration]  # from the crisis start, per level
     when: Condition | None = None
     done_when: list[str] = Field(default_factory=list)  # phrases that complete it, said by its role
     remind_before: Duration = timedelta(minutes=15)
     escalate_after: Duration = timedelta(minutes=30)
     hint: str = ""
-
-    @field_validator("role", "approver")
-    @classmethod
-    def _role(cls, value: str | None) -> str | None:
-        if value is not None and value not in ROLES:
-            raise ValueError(f"unknown role {value!r}; known: {', '.join(ROLES)}")
-        return value
 
     @field_validator("deadline")
     @classmethod
@@ -146,7 +132,7 @@ class Playbook(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     description: str = ""
-    roles: list[str] = Field(default_factory=lambda: list(ROLES))  # roles the playbook needs
+    roles: list[RoleId] = Field(default_factory=lambda: list(ROLES))  # roles the playbook needs
     match: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
 
@@ -162,14 +148,6 @@ class Playbook(BaseModel):
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, value: list[str]) -> list[str]:
-        unknown = [role for role in value if role not in ROLES]
-        if unknown:
-            raise ValueError(f"unknown roles {unknown}; known: {', '.join(ROLES)}")
-        return value
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from bot import charts, eventtime, mentions
 from bot.config import BUNDLED_PLAYBOOKS
 from bot.metrics import format_value
 from bot.roles import LABELS as ROLE_LABELS
+from bot.roles import RoleId
 from bot.wording import KIND_LABELS, environment
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Recommendation(BaseModel):
     area: str = Field(min_length=2)
     title: str = Field(min_length=2)
     text: str = Field(min_length=10)
-    role: str
+    role: RoleId
     within_days: int = Field(gt=0, le=366)
     due_at_review: bool = False  # due at the next quarterly review (the timetable's review row stands for it)
     match: list[str] = Field(default_factory=list)
@@ -73,12 +74,6 @@ class Recommendation(BaseModel):
         """YAML's folded lines join with a space; after Chinese punctuation there should be none."""
         return _FOLD_SPACE.sub("", value.strip())
 
-    @field_validator("role")
-    @classmethod
-    def _role(cls, value: str) -> str:
-        if value not in ROLE_LABELS:
-            raise ValueError(f"unknown role {value!r}; known: {', '.join(ROLE_LABELS)}")
-        return value
 
 
 class Recommendations(BaseModel):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 ROLES: dict[str, tuple[str, ...]] = {
     "lead": ("负责人", "CEO", "ceo", "总负责人", "牵头人"),
     "ops": ("运营",),
@@ -25,3 +29,13 @@ def parse_role(word: str) -> str | None:
 
 def label(role: str) -> str:
     return LABELS.get(role, role)
+
+
+def check_role(value: str) -> str:
+    """Pydantic validator: a contract role id."""
+    if value not in ROLES:
+        raise ValueError(f"unknown role {value!r}; known: {', '.join(ROLES)}")
+    return value
+
+
+RoleId = Annotated[str, AfterValidator(check_role)]
