@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -286,3 +286,21 @@ class StatementLint(SQLModel, table=True):
     score: int
     findings: str = Field(sa_type=sa.Text())  # JSON list
     has_remedy: bool = False
+
+
+class ActionItem(SQLModel, table=True):
+    """An improvement action from an incident, with owners and a due date, followed up until done."""
+
+    __tablename__ = "action_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128, index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str = Field(sa_type=sa.Text())
+    owners: str = Field(default="[]", sa_type=sa.Text())  # JSON list of user ids
+    due: date | None = None
+    status: str = Field(default="open", max_length=16, index=True)  # open | done | dropped
+    reason: str = Field(default="", sa_type=sa.Text())
+    created_by: str = Field(default="", max_length=128)
+    created_at: datetime = _when(default=True)
+    updated_at: datetime | None = _when(nullable=True)

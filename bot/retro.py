@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy import Row
 from sqlmodel import Session, select
 
-from bot import eventtime, incidents, roster, steps
+from bot import actions, eventtime, incidents, roster, steps
 from bot.config import BUNDLED_PLAYBOOKS
 from bot.lexicon import Lexicon
 from bot.lexicon import load as load_lexicon
@@ -166,7 +166,7 @@ def compute(
             formal_has_remedy=formal_has_remedy, statements=statements, lints=lints, entries=entries,
             negative=negative, listed=listed, lexicon=lexicon,
         ),
-        "actions": [],
+        "actions": [actions.as_retro(item) for item in actions.for_incident(session, incident.id)],
         "next_review_at": clock.iso(next_review(reference, tz)),
         "timeline": [{"at": clock.iso(e.at), "kind": e.kind, "author": e.author_id, "text": e.text} for e in entries],
     }

@@ -189,3 +189,34 @@ def test_root_causes_are_recorded_for_the_retro(chat):
         rows = session.exec(select(TimelineEntry).where(TimelineEntry.subkind.in_(("root_surface", "root_deep")))
                             .order_by(TimelineEntry.at)).all()
     assert [(r.subkind, r.text) for r in rows] == [("root_surface", "博主晒出产品瑕疵"), ("root_deep", "质检流程漏洞")]
+
+
+def test_action_items_are_created_updated_listed_and_reach_the_retro(chat):
+    from bot import retro
+    from bot.playbooks import load as load_playbooks
+
+    chat.say("/危机 开启 面霜过敏")
+    [created] = chat.say("/改进 店铺首页加质量反馈入口 @王运营 截止=2026-12-15", mentions=(("ou_ops", "王运营"),),
+                         minutes=10)
+    assert "#1" in created and "2026-12-15" in created
+    [missing] = chat.say("/改进 每月演练", minutes=11)
+    assert "请 @" in missing
+    [bad_date] = chat.say("/改进 每月演练 @周总 截止=明年某天", mentions=(("ou_ceo", "周总"),), minutes=12)
+    assert "无法识别日期" in bad_date
+    chat.say("/改进 每月组织一次危机演练 @周总", mentions=(("ou_ceo", "周总"),), minutes=13)
+    [listing] = chat.say("/actions", minutes=14)
+    assert "#1" in listing and "#2" in listing and "未定截止日" in listing
+    [done] = chat.say("/改进 完成 2 已排进月历", minutes=15)
+    assert "已完成" in done
+    [deferred] = chat.say("/改进 延期 1 截止=2026-12-31", minutes=16)
+    assert "2026-12-31" in deferred
+    [unknown] = chat.say("/改进 完成 99", minutes=17)
+    assert "没有编号" in unknown
+    with Session(chat.engine) as session:
+        incident = session.exec(select(Incident)).one()
+        data = retro.compute(session, incident, library=load_playbooks(chat.processor.settings.playbook_dir),
+                             tz=ZoneInfo("Asia/Shanghai"))
+    assert data["actions"] == [
+        {"text": "店铺首页加质量反馈入口", "owners": ["ou_ops"], "due": "2026-12-31", "status": "open"},
+        {"text": "每月组织一次危机演练", "owners": ["ou_ceo"], "due": None, "status": "done"},
+    ]
