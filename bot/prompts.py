@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import outbox, steps
+from bot import actions, outbox, steps
 from bot.config import Settings
 from bot.messages import Outbound
-from bot.models import Incident, IncidentStep, Notice
+from bot.models import ActionItem, Incident, IncidentStep, Notice
 from bot.playbooks import Library, Playbook, PlaybookError, current_error
 from bot.playbooks import load as load_playbooks
 
@@ -55,29 +55,58 @@ def _note(session: Session, incident_id: int, key: str, at: datetime) -> None:
     session.add(Notice(incident_id=incident_id, key=key, sent_at=at))
 
 
+def latest_unsent(session: Session, incident_id: int, prefix: str, times: dict[str, datetime],
+                  now: datetime) -> tuple[str, datetime, bool] | None:
+    """(stage, its time, late) of the latest stage in `times` (in order) whose time passed and
+    that was not noticed yet; earlier passed stages are recorded as superseded. `prefix` should
+    carry the deadline so a moved deadline re-arms the stages."""
+    passed = [stage for stage, at in times.items() if at <= now]
+    if not passed:
+        return None
+    for stage in passed[:-1]:
+        if not _sent(session, incident_id, f"{prefix}:{stage}"):
+            _note(session, incident_id, f"{prefix}:{stage}", now)
+    latest = passed[-1]
+    if _sent(session, incident_id, f"{prefix}:{latest}"):
+        return None
+    _note(session, incident_id, f"{prefix}:{latest}", now)
+    return latest, times[latest], now - times[latest] > LATE_AFTER
+
+
 def due_stages(session: Session, incident: Incident, playbook: Playbook, rows: list[IncidentStep],
                now: datetime) -> list[Due]:
-    """For each open active step, the latest stage whose time passed and was not yet noticed.
-    Keys carry the deadline, so a recomputed deadline re-arms its reminders."""
+    """For each open active step, the latest stage whose time passed and was not yet noticed."""
     found = []
     for row in rows:
         if row.status != "open" or not row.active or row.due_at is None:
             continue
         times = stage_times(row, playbook)
-        passed = [stage for stage in STAGES if times[stage] <= now]
-        if not passed:
-            continue
-        latest = passed[-1]
-        stamp = row.due_at.isoformat()
-        for stage in passed[:-1]:
-            key = f"step:{row.step_id}:{stage}:{stamp}"
-            if not _sent(session, incident.id, key):
-                _note(session, incident.id, key, now)  # superseded by a later stage
-        key = f"step:{row.step_id}:{latest}:{stamp}"
-        if not _sent(session, incident.id, key):
-            _note(session, incident.id, key, now)
-            found.append(Due(row, latest, times[latest], late=now - times[latest] > LATE_AFTER))
+        hit = latest_unsent(session, incident.id, f"step:{row.step_id}:{row.due_at.isoformat()}",
+                            {stage: times[stage] for stage in STAGES}, now)
+        if hit is not None:
+            found.append(Due(row, hit[0], hit[1], late=hit[2]))
     return found
+
+
+def action_notices(session: Session, settings: Settings, now: datetime) -> list[Outbound]:
+    """Open action items: a reminder to the owners at 10:00 on the due date, an overdue notice to
+    the owners and the lead the next morning (each once; a deferral re-arms them)."""
+    from bot import roster
+    from bot.wording import say
+
+    messages = []
+    due_items = session.exec(select(ActionItem).where(ActionItem.status == "open", ActionItem.due.is_not(None)))
+    for item in due_items:
+        morning = datetime.combine(item.due, time(10, 0), tzinfo=settings.tz)
+        hit = latest_unsent(session, item.incident_id, f"action:{item.id}:{item.due.isoformat()}",
+                            {"due": morning, "overdue": morning + timedelta(days=1)}, now)
+        if hit is None:
+            continue
+        stage, _, late = hit
+        messages.append(Outbound(chat_id=item.chat_id, text=say(
+            f"action_{stage}", item=item, owners=actions.owners_of(item), late=late,
+            leads=roster.holders(session, item.chat_id, "lead"))))
+    return messages
 
 
 def unprompted(rows: list[IncidentStep]) -> dict[str, list[IncidentStep]]:
@@ -149,5 +178,8 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
             for index, message in enumerate(messages):
                 outbox.enqueue(session, [message], key=f"sweep:{incident_id}:{now.isoformat()}:{index}")
             queued += len(messages)
+        followups = action_notices(session, settings, now)
+        outbox.enqueue(session, followups, key=f"sweep:actions:{now.isoformat()}")
+        queued += len(followups)
         session.commit()
     return queued

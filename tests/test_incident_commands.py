@@ -220,3 +220,29 @@ def test_action_items_are_created_updated_listed_and_reach_the_retro(chat):
         {"text": "店铺首页加质量反馈入口", "owners": ["ou_ops"], "due": "2026-12-31", "status": "open"},
         {"text": "每月组织一次危机演练", "owners": ["ou_ceo"], "due": None, "status": "done"},
     ]
+
+
+def test_action_items_are_reminded_on_the_due_date_and_escalated_once(chat):
+    from bot import prompts
+
+    chat.say("/角色 负责人 @周总", mentions=(("ou_ceo", "周总"),))
+    chat.say("/危机 开启 面霜过敏", minutes=1)
+    chat.say("/改进 店铺首页加质量反馈入口 @王运营 截止=2026-12-15", mentions=(("ou_ops", "王运营"),), minutes=2)
+    chat.say("/结束", minutes=3)  # follow-ups outlive the incident
+    settings = chat.processor.settings
+
+    def sweep_at(day: int, hour: int, minute: int = 0) -> list[str]:
+        before = len(chat.replies())
+        prompts.sweep(chat.engine, settings, now=datetime(2026, 12, day, hour, minute, tzinfo=SH))
+        return [r for r in chat.replies()[before:] if "改进项" in r]
+
+    assert sweep_at(15, 9, 59) == []
+    [due] = sweep_at(15, 10)
+    assert "今天到期" in due and "\ue000ou_ops\ue001" in due and "补发" not in due
+    assert sweep_at(15, 10, 1) == []
+    [overdue] = sweep_at(16, 10)
+    assert "已过截止日" in overdue and "\ue000ou_ceo\ue001" in overdue
+    assert sweep_at(16, 11) == []
+    chat.say("/改进 延期 1 截止=2026-12-20", minutes=60 * 24 * 22)
+    [late] = sweep_at(20, 15)  # the new due date's reminder, sent late once (bot was down at 10:00)
+    assert "今天到期" in late and "补发" in late
