@@ -34,6 +34,13 @@ def _compiles(pattern: str) -> str:
 Pattern = Annotated[str, AfterValidator(_compiles)]
 
 
+def _only_known(value: dict[str, list[str]], known: tuple[str, ...], what: str) -> dict[str, list[str]]:
+    unknown = set(value) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; known: {', '.join(known)}")
+    return value
+
+
 class LexiconError(ValueError):
     """A broken lexicon file: the message names the file, the field and the reason."""
 
@@ -185,26 +192,17 @@ class Lexicon(BaseModel):
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = set(value) - set(METRICS)
-        if unknown:
-            raise ValueError(f"unknown metric ids {sorted(unknown)}; known: {', '.join(METRICS)}")
-        return value
+        return _only_known(value, METRICS, "metric ids")
 
     @field_validator("platforms", "link_domains")
     @classmethod
     def _known_platforms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = set(value) - set(PLATFORMS)
-        if unknown:
-            raise ValueError(f"unknown platform ids {sorted(unknown)}; known: {', '.join(PLATFORMS)}")
-        return value
+        return _only_known(value, PLATFORMS, "platform ids")
 
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = set(value) - set(KINDS)
-        if unknown:
-            raise ValueError(f"unknown timeline kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
-        return value
+        return _only_known(value, KINDS, "timeline kinds")
 
     @field_validator("statement_prefixes")
     @classmethod

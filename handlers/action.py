@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from bot import actions, eventtime, incidents
-from bot.commandargs import ArgsProblem, parse_args
 from bot.models import ActionItem
 from bot.router import CommandRequest, Commands, Reply, UserError
 from bot.wording import say
-from handlers.common import current_incident
+from handlers.common import current_incident, parse_or_explain
 
 commands = Commands()
 KEYS = {"due": "due", "截止": "due"}
@@ -21,10 +20,7 @@ def action(request: CommandRequest) -> Reply:
     first, _, rest = request.args.partition(" ")
     if first.lower() in VERBS and rest.strip()[:1].isdigit():
         return _update(request, VERBS[first.lower()], rest.strip())
-    try:
-        args = parse_args(request.args, KEYS)
-    except ArgsProblem as problem:
-        raise UserError(str(problem)) from None
+    args = parse_or_explain(request.args, KEYS)
     text = args.text
     for mention in request.mentions:
         text = text.replace(f"@{mention.name}", "")
@@ -59,10 +55,7 @@ def _update(request: CommandRequest, verb: str, rest: str) -> Reply:
     item = request.ctx.session.get(ActionItem, int(number)) if number.isdigit() else None
     if item is None or item.chat_id != request.chat_id:
         raise UserError(say("action_unknown", number=number))
-    try:
-        args = parse_args(tail, KEYS)
-    except ArgsProblem as problem:
-        raise UserError(str(problem)) from None
+    args = parse_or_explain(tail, KEYS)
     new_due = _date(request, args.options.get("due"))
     actions.update(request.ctx.session, item, verb=verb, reason=args.text.strip(), at=request.message.created_at,
                    new_due=new_due)

@@ -4,6 +4,7 @@ parse errors into user errors."""
 from __future__ import annotations
 
 from bot import incidents
+from bot.commandargs import Args, ArgsProblem, parse_args
 from bot.models import Incident
 from bot.playbooks import Library
 from bot.playbooks import load as load_playbooks
@@ -28,3 +29,11 @@ def library_of(ctx: Context) -> Library:
 
 def author_name(request: CommandRequest) -> str:
     return request.message.sender_name
+
+
+def parse_or_explain(raw: str, keys: dict[str, str]) -> Args:
+    """Command arguments, or the parser's Chinese explanation as the reply."""
+    try:
+        return parse_args(raw, keys)
+    except ArgsProblem as problem:
+        raise UserError(str(problem)) from None

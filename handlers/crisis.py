@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot import eventtime, incidents, lifecycle, retrospective, roster, views
-from bot.commandargs import ArgsProblem, parse_args
 from bot.messages import Outbound
 from bot.playbooks import Library
 from bot.router import CommandRequest, Commands, Reply, UserError
 from bot.wording import say
-from handlers.common import current_incident, library
+from handlers.common import current_incident, library, parse_or_explain
 
 commands = Commands()
 
@@ -38,10 +37,7 @@ def close_shortcut(request: CommandRequest) -> Reply:
 def open_incident(request: CommandRequest, raw: str) -> Reply:
     ctx, message = request.ctx, request.message
     lib = library(request)
-    try:
-        args = parse_args(raw, OPEN_KEYS)
-    except ArgsProblem as problem:
-        raise UserError(str(problem)) from None
+    args = parse_or_explain(raw, OPEN_KEYS)
     title = args.text.strip()
     if not title:
         raise UserError(say("open_needs_title"))

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.lint import lint
-
 from bot import drafting, incidents, timeline, views
-from bot.commandargs import ArgsProblem, parse_args
+from bot.lint import lint
 from bot.messages import CardAction
 from bot.models import Draft
 from bot.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.wording import say
-from handlers.common import current_incident, library, library_of
+from handlers.common import current_incident, library, library_of, parse_or_explain
 
 commands = Commands()
 DRAFT_KEYS = {"segment": "segment", "分层": "segment"}
@@ -22,10 +20,7 @@ DRAFT_KEYS = {"segment": "segment", "分层": "segment"}
                   summary="起草评论区回复/正式声明/博主实测说明/客服话术并检查（/草拟 回复 分层=核心 …）",
                   group_only=True)
 def draft(request: CommandRequest) -> Reply:
-    try:
-        args = parse_args(request.args, DRAFT_KEYS)
-    except ArgsProblem as problem:
-        raise UserError(str(problem)) from None
+    args = parse_or_explain(request.args, DRAFT_KEYS)
     kind = drafting.KINDS.get(args.words[0].lower()) if args.words else None
     if kind is None:
         raise UserError(say("draft_usage"))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot import eventtime, metrics, samples, severity, timeline, views
-from bot.commandargs import ArgsProblem, parse_args
 from bot.lexicon import load as load_lexicon
 from bot.messages import Outbound
 from bot.router import CommandRequest, Commands, Reply, UserError
 from bot.wording import say
-from handlers.common import current_incident, library
+from handlers.common import current_incident, library, parse_or_explain
 
 commands = Commands()
 KEYS = {"at": "at", "时间": "at"}
@@ -20,10 +19,7 @@ KEYS = {"at": "at", "时间": "at"}
 def record_metric(request: CommandRequest) -> Reply:
     ctx, message = request.ctx, request.message
     lexicon = load_lexicon(ctx.settings.playbook_dir)
-    try:
-        args = parse_args(request.args, KEYS)
-    except ArgsProblem as problem:
-        raise UserError(str(problem)) from None
+    args = parse_or_explain(request.args, KEYS)
     if len(args.words) < 2 or len(args.words) > 3:
         raise UserError(say("metric_usage"))
     metric = metrics.parse_metric_name(args.words[0], lexicon)
