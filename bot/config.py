@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     chat_send_qps: float = 5.0
     outbox_retry_base_seconds: float = 1.0
     sweep_interval_seconds: float = 15.0  # how often reminders and escalations are looked for
+    # Follow-up cadence (a group can set its own with /review schedule and /drill schedule; 0 = off).
+    review_workday: int = 1  # the quarterly review: n-th working day of each quarter …
+    review_time: str = "10:00"  # … at this local time (BOT_TIMEZONE)
+    drill_day: int = 15  # the monthly drill reminder: this day of the month (next working day if it is not one) …
+    drill_time: str = "10:00"  # … at this local time
     # Store and acknowledge events but hold processing (maintenance, migrations, drills of a crash).
     processing_paused: bool = False
 
@@ -111,9 +116,21 @@ class Settings(BaseSettings):
             found.append(f"DATABASE_URL={self.database_url!r}: only sqlite:/// and postgresql:// are supported")
         if bool(self.openai_api_key) != bool(self.openai_model) and self.openai_api_key:
             found.append("OPENAI_API_KEY is set but OPENAI_MODEL is not")
+        for name in ("review_time", "drill_time"):
+            if not _is_clock_time(getattr(self, name)):
+                found.append(f"{name.upper()}={getattr(self, name)!r} must be a local time HH:MM (e.g. 10:00)")
+        if not 0 <= self.review_workday <= 20:
+            found.append(f"REVIEW_WORKDAY={self.review_workday}: the n-th working day of the quarter, 1–20 (0 = off)")
+        if not 0 <= self.drill_day <= 28:
+            found.append(f"DRILL_DAY={self.drill_day}: a day of the month, 1–28 (0 = off)")
         if not self.public_base_url.startswith(("http://", "https://")):
             found.append(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with http:// or https://")
         return found
+
+
+def _is_clock_time(value: str) -> bool:
+    hours, _, minutes = value.partition(":")
+    return hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60
 
 
 @lru_cache(maxsize=1)

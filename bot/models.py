@@ -128,6 +128,8 @@ class Incident(SQLModel, table=True):
     open_message_id: str = Field(default="", max_length=128)
     remedy: str | None = Field(default=None, sa_type=sa.Text())
     is_drill: bool = False
+    # Drills run compressed: playbook deadlines and the scenario's injects are divided by this factor.
+    time_scale: float = Field(default=1.0, sa_column_kwargs={"server_default": "1.0"})
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -304,3 +306,48 @@ class ActionItem(SQLModel, table=True):
     created_by: str = Field(default="", max_length=128)
     created_at: datetime = _when(default=True)
     updated_at: datetime | None = _when(nullable=True)
+
+
+# ---- follow-ups outside an incident -----------------------------------------------------------
+
+
+class ChatNotice(SQLModel, table=True):
+    """A one-off message for a group outside any incident (quarterly review, drill reminder): never twice."""
+
+    __tablename__ = "chat_notice"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128, index=True)
+    key: str = Field(max_length=128)
+    sent_at: datetime = _when(default=True)
+
+
+class GroupSchedule(SQLModel, table=True):
+    """A group's own follow-up cadence; unset fields fall back to the settings, 0 switches it off."""
+
+    __tablename__ = "group_schedule"
+
+    chat_id: str = Field(max_length=128, primary_key=True)
+    review_workday: int | None = None  # n-th working day of the quarter
+    review_time: str | None = Field(default=None, max_length=5)  # HH:MM local
+    drill_day: int | None = None  # day of the month (moved to the next working day)
+    drill_time: str | None = Field(default=None, max_length=5)
+    updated_by: str = Field(default="", max_length=128)
+    updated_at: datetime = _when(default=True)
+
+
+class DrillRun(SQLModel, table=True):
+    """A drill: a scripted scenario played into a drill incident, its injects posted at their offsets."""
+
+    __tablename__ = "drill_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", unique=True)
+    chat_id: str = Field(max_length=128, index=True)
+    scenario: str = Field(max_length=64)
+    speed: float = 1.0
+    status: str = Field(default="running", max_length=16, index=True)  # running | finished | stopped
+    started_by: str = Field(default="", max_length=128)
+    started_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)

@@ -38,7 +38,8 @@ def sync(session: Session, incident: Incident, playbook: Playbook) -> list[Incid
         row.position, row.role = position, step.role
         if row.status == "open":
             row.active = row.active or condition_holds(step, incident, peak)  # once it applied, it stays
-            row.due_at = incident.started_at + step.deadline[incident.level] if row.active else None
+            row.due_at = (incident.started_at + step.deadline[incident.level] / (incident.time_scale or 1.0)
+                          if row.active else None)
         session.add(row)
     session.flush()
     return sorted(rows.values(), key=lambda r: r.position)
