@@ -266,7 +266,12 @@ def _first_sample_per_platform(session: Session, window: _Window) -> list[Row]:
 
 def minutes_between(start: datetime, end: datetime) -> int | float:
     """Minutes from `start` to `end`: an int when whole (to 0.1 minute), else one decimal."""
-    value = round((as_utc(end) - as_utc(start)).total_seconds() / 60, 1)
+    return rounded_minutes((as_utc(end) - as_utc(start)).total_seconds() / 60)
+
+
+def rounded_minutes(minutes: float) -> int | float:
+    """Minutes rounded to 0.1: an int when whole, else one decimal."""
+    value = round(float(minutes), 1)
     return int(value) if value.is_integer() else value
 
 
@@ -276,16 +281,18 @@ def listed_steps(session: Session, incident: Incident, playbook: Playbook | None
     a done step keeps the deadline it had when done, an open one is due by the current level's deadline."""
     rows = {row.step_id: row for row in steps.for_incident(session, incident.id)}
     started = as_utc(incident.started_at)
+    scale = incident.time_scale or 1.0  # a compressed drill runs its deadlines faster, as steps.sync does
     listed: list[ListedStep] = []
     known: set[str] = set()
     for step in playbook.steps if playbook else ():
         known.add(step.id)
         row = rows.get(step.id)
         if row is not None and row.status == "done":
-            due = as_utc(row.due_at) if row.due_at else started + step.deadline[incident.level]
+            due = as_utc(row.due_at) if row.due_at else started + step.deadline[incident.level] / scale
             listed.append(ListedStep(step.id, step.title, step.role, due, as_utc(row.done_at or row.due_at or due)))
         elif (row is not None and row.active) or steps.condition_holds(step, incident, peak_negative):
-            listed.append(ListedStep(step.id, step.title, step.role, started + step.deadline[incident.level], None))
+            listed.append(ListedStep(step.id, step.title, step.role, started + step.deadline[incident.level] / scale,
+                                     None))
     for row in sorted(rows.values(), key=lambda r: r.position):  # steps since removed from the playbook
         if row.step_id in known or not row.active or row.due_at is None:
             continue

@@ -6,7 +6,8 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from handlers import action, crisis, draft, help, log, metric, playbook, retro, roles, root, steps
+    from handlers import action, crisis, draft, drill, help, log, metric, playbook, retro, review, roles, root, steps
 
     return Router(crisis.commands, roles.commands, log.commands, metric.commands, steps.commands, draft.commands,
-                  root.commands, action.commands, retro.commands, playbook.commands, help.commands)
+                  root.commands, action.commands, retro.commands, review.commands, drill.commands,
+                  playbook.commands, help.commands)

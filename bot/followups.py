@@ -1,0 +1,104 @@
+"""Follow-ups outside incidents, found by the sweep from DB state: the quarterly review (reviewing the quarter
+before) and the monthly drill reminder, per group, each once; after downtime sent late once, marked late."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot import review, reviewviews, schedules
+from bot.config import Settings
+from bot.messages import Outbound
+from bot.models import ActionItem, GroupSchedule, Incident, RoleAssignment
+from bot.notices import Ledger, latest_unsent
+from bot.playbooks import Library
+from bot.quarters import Quarter
+
+
+def known_groups(session: Session, settings: Settings) -> list[str]:
+    """Every group the bot has worked with (incidents, roster, own schedule), within ALLOWED_CHAT_IDS."""
+    found = set(session.exec(select(Incident.chat_id).distinct()))
+    found |= set(session.exec(select(RoleAssignment.chat_id).distinct()))
+    found |= set(session.exec(select(GroupSchedule.chat_id)))
+    return sorted(chat for chat in found if settings.chat_allowed(chat))
+
+
+def _first_seen(session: Session, chat_id: str, *, real_work_only: bool) -> datetime | None:
+    """When the group first had a real incident or action item (or, for reminders, anything at all)."""
+    moments = [
+        session.exec(select(sa.func.min(Incident.opened_at)).where(
+            Incident.chat_id == chat_id, Incident.is_drill.is_(False))).first(),
+        session.exec(select(sa.func.min(ActionItem.created_at)).where(ActionItem.chat_id == chat_id)).first(),
+    ]
+    if not real_work_only:
+        moments.append(session.exec(select(sa.func.min(Incident.opened_at)).where(Incident.chat_id == chat_id)).first())
+        moments.append(session.exec(select(sa.func.min(RoleAssignment.assigned_at)).where(
+            RoleAssignment.chat_id == chat_id)).first())
+        moments.append(session.exec(select(sa.func.min(GroupSchedule.updated_at)).where(
+            GroupSchedule.chat_id == chat_id)).first())
+    found = [m for m in moments if m is not None]
+    return min(found) if found else None
+
+
+def _months(day: date) -> list[tuple[int, int]]:
+    """This month and the one before (whose reminder may have moved into this month, past a holiday)."""
+    before = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    return [before, (day.year, day.month)]
+
+
+def due(session: Session, settings: Settings, library: Library, now: datetime) -> list[Outbound]:
+    tz = settings.tz
+    today = now.astimezone(tz).date()
+    quarter = Quarter.of(today)
+    messages: list[Outbound] = []
+    for chat_id in known_groups(session, settings):
+        cadence = schedules.cadence(session, chat_id, settings)
+        ledger = Ledger(session, chat_id=chat_id)
+        moment = schedules.review_moment(quarter, cadence, tz)
+        first = _first_seen(session, chat_id, real_work_only=True)
+        if moment is not None and first is not None and first < moment:
+            hit = latest_unsent(ledger, f"review:{quarter.previous.label}", {"review": moment}, now)
+            if hit is not None:
+                data = review.compute(session, quarter=quarter.previous, library=library, tz=tz, now=now,
+                                      chat_id=chat_id)
+                messages += reviewviews.outputs(data, chat_id=chat_id, late=hit[2])
+        seen = _first_seen(session, chat_id, real_work_only=False)
+        for year, month in _months(today):
+            moment = schedules.drill_moment(year, month, cadence, tz)
+            if moment is None or seen is None or seen >= moment or moment.astimezone(tz).month != today.month:
+                continue
+            hit = latest_unsent(ledger, f"drill_reminder:{year}-{month:02d}", {"remind": moment}, now)
+            if hit is not None:
+                messages.append(Outbound(chat_id=chat_id, text=drill_reminder(library, settings, late=hit[2])))
+    return messages
+
+
+def drill_reminder(library: Library, settings: Settings, *, late: bool) -> str:
+    from bot.wording import say
+
+    try:
+        from bot import drills
+
+        scenarios = list(drills.load(settings.playbook_dir).values())
+    except Exception:  # a broken drill file must not stop the reminder; /演练 列表 explains the problem
+        scenarios = []
+    return say("drill_reminder", late=late, scenarios=scenarios)
+
+
+def next_moment(session: Session, settings: Settings, now: datetime) -> datetime | None:
+    """The earliest review or drill reminder still ahead of `now` (for the scheduler's wake-up)."""
+    tz = settings.tz
+    today = now.astimezone(tz).date()
+    quarter = Quarter.of(today)
+    ahead = []
+    for chat_id in known_groups(session, settings):
+        cadence = schedules.cadence(session, chat_id, settings)
+        candidates = [schedules.review_moment(quarter, cadence, tz), schedules.review_moment(quarter.next, cadence, tz)]
+        for year, month in _months(today)[1:]:
+            candidates.append(schedules.drill_moment(year, month, cadence, tz))
+            next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+            candidates.append(schedules.drill_moment(*next_month, cadence, tz))
+        ahead += [m for m in candidates if m is not None and m > now]
+    return min(ahead, default=None)
