@@ -1,4 +1,4 @@
-"""`crisisbot` — serve, check, db upgrade."""
+"""`crisisbot` — serve, check, retro, playbooks export, db upgrade."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.config import Settings
 app = typer.Typer(help="crisis-retro-bot: 小红书危机公关舆情复盘飞书机器人", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+playbooks_app = typer.Typer(help="Playbooks: export them for the annual risk plan.", no_args_is_help=True)
+app.add_typer(playbooks_app, name="playbooks")
 
 
 def _settings() -> Settings:
@@ -125,6 +127,33 @@ def retro(
         text = render(data, tz=settings.tz, recommendations=recommendations)
     if out is None:
         typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+@playbooks_app.command("export")
+def playbooks_export(
+    out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
+) -> None:
+    """The active playbooks and thresholds as a Markdown annual risk plan (年度风险预案)."""
+    from bot import annualplan
+
+    settings = _settings()
+    folder = settings.playbook_dir
+    problems = playbook_problems(folder) if folder.is_dir() else [f"PLAYBOOK_DIR={folder} is not a folder"]
+    if not problems:
+        try:
+            text = annualplan.markdown(settings)
+        except annualplan.PlanError as exc:
+            problems = str(exc).splitlines()
+    if problems:
+        for problem in problems:
+            typer.echo(f"playbook: {problem}", err=True)
+        typer.echo(f"{len(problems)} problem(s) found; nothing exported", err=True)
+        raise typer.Exit(1)
+    if out is None:
+        typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}", err=True)

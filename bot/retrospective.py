@@ -20,10 +20,11 @@ class Compiled:
     data: dict  # the retro JSON (contract)
     markdown: str
     link: str
+    suggested: tuple[dict, ...] = ()  # recommendations the retro card offers to turn into action items
 
 
 def compile_retro(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None) -> Compiled:
-    from bot import report
+    from bot import actionviews, report
 
     library = load_playbooks(settings.playbook_dir)
     data = retro.compute(session, incident, library=library, tz=settings.tz)
@@ -34,6 +35,7 @@ def compile_retro(session: Session, incident: Incident, settings: Settings, llm:
         markdown=report.markdown(data, tz=settings.tz, recommendations=recommendations,
                                  summaries=retro_polish.summaries(llm, data)),
         link=reportlinks.link(session, settings, incident.id),
+        suggested=tuple(actionviews.suggestions(report.optimization(data, recommendations))),
     )
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot import evidence, inbox, outbox, prompts, refine
+from bot import evidence, followups, inbox, outbox, prompts, refine
 from bot.ackgate import AckGate
 from bot.config import Settings
 from bot.llm import LLM
@@ -111,7 +112,19 @@ class Runtime:
             return 0
         if queued:
             self.outbox_worker.wake()
+        self._plan_followup()
         return queued
+
+    def _plan_followup(self) -> None:
+        """Wake the scheduler exactly when the next review or drill reminder is due (business clock → wall)."""
+        try:
+            with Session(self.engine) as session:
+                moment = followups.next_moment(session, self.settings, self.now_fn())
+        except Exception:
+            log.exception("could not plan the next follow-up; the regular sweep still finds it")
+            return
+        if moment is not None:
+            self.scheduler.wake_at(utcnow() + (moment - self.now_fn()))
 
     @property
     def workers(self) -> tuple[Worker, ...]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import eventtime, incidents, roster, samples
+from bot import actionviews, eventtime, incidents, roster, samples
 from bot import steps as steps_service
 from bot.config import Settings
 from bot.lexicon import load as load_lexicon
@@ -254,7 +254,8 @@ def retro_outputs(compiled, *, chat_id: str, leads: list | None = None) -> list[
                   level=data["incident"]["level"], missing_roots=missing_roots, leads=leads or [])
     card = Card(
         title=say("retro_title", incident=compiled.incident),
-        blocks=(body, ButtonRow((Button("打开完整报告", {}, "primary", url=compiled.link),))),
+        blocks=(body, *actionviews.suggestion_block(list(compiled.suggested), compiled.incident.id),
+                ButtonRow((Button("打开完整报告", {}, "primary", url=compiled.link),))),
         color="red" if losses else "green",
     )
     file_name = f"复盘-事件{compiled.incident.id}.md"

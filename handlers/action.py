@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from bot import actions, eventtime, incidents
+from datetime import timedelta
+
+from bot import actions, actionviews, eventtime, incidents, report, retro, roster
+from bot.messages import CardAction
 from bot.models import ActionItem
-from bot.router import CommandRequest, Commands, Reply, UserError
+from bot.roles import label
+from bot.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.wording import say
 from handlers.common import current_incident, parse_or_explain
 
@@ -62,7 +66,61 @@ def _update(request: CommandRequest, verb: str, rest: str) -> Reply:
     return say("action_updated", item=item, verb=verb)
 
 
-@commands.command("actions", usage="/actions", summary="列出本群未完成的改进项", group_only=True)
+@commands.command("actions", usage="/actions", summary="列出本群未完成的改进项（卡片上可直接完成或延期）",
+                  group_only=True)
 def list_actions(request: CommandRequest) -> Reply:
-    items = actions.open_items(request.ctx.session, request.chat_id)
-    return say("action_list", items=[(item, actions.owners_of(item)) for item in items])
+    return actionviews.list_card(actions.open_items(request.ctx.session, request.chat_id), chat_id=request.chat_id)
+
+
+def _pressed_item(action: CardAction, ctx: Context) -> ActionItem:
+    item = ctx.session.get(ActionItem, int(action.value.get("item", 0) or 0))
+    if item is None or item.chat_id != action.chat_id:
+        raise UserError(say("unknown_action"))
+    return item
+
+
+def _press(action: CardAction, ctx: Context, verb: str) -> Reply:
+    item = _pressed_item(action, ctx)
+    if item.status != "open":
+        return None  # a double click (or a stale card) changes nothing
+    actions.update(ctx.session, item, verb=verb, reason="", at=action.created_at)
+    return [say("action_updated", item=item, verb=verb),
+            actionviews.list_card(actions.open_items(ctx.session, action.chat_id), chat_id=action.chat_id,
+                                  update_message_id=action.message_id)]
+
+
+@commands.action("action_done")
+def press_done(action: CardAction, ctx: Context) -> Reply:
+    return _press(action, ctx, "done")
+
+
+@commands.action("action_defer")
+def press_defer(action: CardAction, ctx: Context) -> Reply:
+    return _press(action, ctx, "defer")
+
+
+@commands.action("retro_to_action")
+def press_suggestion(action: CardAction, ctx: Context) -> Reply:
+    """One click on the retro card: the recommendation becomes an item, owned by the role's members."""
+    incident = incidents.get(ctx.session, int(action.value.get("incident", 0) or 0))
+    recommendation = report.load_recommendations(ctx.settings.playbook_dir)["recommendations"].get(
+        str(action.value.get("rec", "")))
+    if incident is None or incident.chat_id != action.chat_id or recommendation is None:
+        raise UserError(say("unknown_action"))
+    title = recommendation["title"]
+    existing = next((item for item in actions.for_incident(ctx.session, incident.id) if item.text == title), None)
+    if existing is not None:
+        return say("action_suggestion_exists", item=existing)
+    role = recommendation.get("role") or "lead"
+    owners = roster.holders(ctx.session, incident.chat_id, role) or roster.holders(ctx.session, incident.chat_id,
+                                                                                   "lead")
+    if not owners:
+        raise UserError(say("action_suggestion_no_owner", role=label(role), title=title))
+    today = action.created_at.astimezone(ctx.settings.tz)
+    if recommendation.get("within_days"):
+        due = today.date() + timedelta(days=recommendation["within_days"])
+    else:
+        due = retro.next_review(action.created_at, ctx.settings.tz).date()
+    item = actions.create(ctx.session, incident, text=title, owners=[m.user_id for m in owners], due=due,
+                          by=action.user_id, at=action.created_at)
+    return say("action_created", item=item, owners=actions.owners_of(item))

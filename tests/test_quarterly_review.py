@@ -269,3 +269,17 @@ def test_monthly_drill_reminder_on_the_next_working_day_once(group):
     assert [r for r in group.sweep(local(2026, 11, 16, 12, 0)) if "模拟演练" in r] == []
     [late] = [r for r in group.sweep(local(2026, 12, 16, 18, 0)) if "模拟演练" in r]  # 15 Dec 10:00 missed
     assert "补发" in late
+
+
+def test_the_scheduler_wakes_exactly_at_the_next_review(group):
+    from bot.app import create_app
+    from bot.timeutil import utcnow
+    from tests.support import serve
+
+    business_now = local(2026, 12, 20, 9, 0)
+    app = create_app(make_settings(group.db_url, sweep_interval_seconds=3600), clock=lambda: business_now)
+    with serve(app):
+        runtime = app.state.runtime
+        runtime.sweep()
+        expected = utcnow() + (local(2027, 1, 4, 10, 0) - business_now)  # before the drill reminder of 15 Jan
+        assert abs((runtime.scheduler.next_wake() - expected).total_seconds()) < 5
