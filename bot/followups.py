@@ -76,13 +76,13 @@ def due(session: Session, settings: Settings, library: Library, now: datetime) -
 
 
 def drill_reminder(library: Library, settings: Settings, *, late: bool) -> str:
+    from bot import drills
+    from bot.playbooks import PlaybookError
     from bot.wording import say
 
     try:
-        from bot import drills
-
-        scenarios = list(drills.load(settings.playbook_dir).values())
-    except Exception:  # a broken drill file must not stop the reminder; /演练 列表 explains the problem
+        scenarios = list(drills.load(settings.playbook_dir).scenarios.values())
+    except PlaybookError:  # never a good version: the reminder still goes out, /演练 列表 explains the problem
         scenarios = []
     return say("drill_reminder", late=late, scenarios=scenarios)
 

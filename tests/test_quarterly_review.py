@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -266,6 +268,9 @@ def test_monthly_drill_reminder_on_the_next_working_day_once(group):
     assert drills == []
     [reminder] = [r for r in group.sweep(local(2026, 11, 16, 10, 0)) if "模拟演练" in r]
     assert "/演练 开始" in reminder and "补发" not in reminder
+    names = [yaml.safe_load(path.read_text(encoding="utf-8"))["name"]
+             for path in sorted((Path(group.settings.playbook_dir) / "drills").glob("*.yaml"))]
+    assert names and all(name in reminder for name in names)
     assert [r for r in group.sweep(local(2026, 11, 16, 12, 0)) if "模拟演练" in r] == []
     [late] = [r for r in group.sweep(local(2026, 12, 16, 18, 0)) if "模拟演练" in r]  # 15 Dec 10:00 missed
     assert "补发" in late
