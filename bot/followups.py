@@ -49,6 +49,8 @@ def _months(day: date) -> list[tuple[int, int]]:
 
 
 def due(session: Session, settings: Settings, library: Library, now: datetime) -> list[Outbound]:
+    """The reviews and drill reminders whose time has come and that were not sent yet. A group that had no
+    real incident or action item before the review time gets no review of the quarter before it."""
     tz = settings.tz
     today = now.astimezone(tz).date()
     quarter = Quarter.of(today)
@@ -57,22 +59,33 @@ def due(session: Session, settings: Settings, library: Library, now: datetime) -
         cadence = schedules.cadence(session, chat_id, settings)
         ledger = Ledger(session, chat_id=chat_id)
         moment = schedules.review_moment(quarter, cadence, tz)
-        first = _first_seen(session, chat_id, real_work_only=True)
-        if moment is not None and first is not None and first < moment:
-            hit = latest_unsent(ledger, f"review:{quarter.previous.label}", {"review": moment}, now)
+        key = f"review:{quarter.previous.label}"
+        if _open(ledger, f"{key}:review", moment, now) and _active_before(session, chat_id, moment, real_work_only=True):
+            hit = latest_unsent(ledger, key, {"review": moment}, now)
             if hit is not None:
                 data = review.compute(session, quarter=quarter.previous, library=library, tz=tz, now=now,
                                       chat_id=chat_id)
                 messages += reviewviews.outputs(data, chat_id=chat_id, late=hit[2])
-        seen = _first_seen(session, chat_id, real_work_only=False)
         for year, month in _months(today):
             moment = schedules.drill_moment(year, month, cadence, tz)
-            if moment is None or seen is None or seen >= moment or moment.astimezone(tz).month != today.month:
+            key = f"drill_reminder:{year}-{month:02d}"
+            if (not _open(ledger, f"{key}:remind", moment, now) or moment.astimezone(tz).month != today.month
+                    or not _active_before(session, chat_id, moment, real_work_only=False)):
                 continue
-            hit = latest_unsent(ledger, f"drill_reminder:{year}-{month:02d}", {"remind": moment}, now)
+            hit = latest_unsent(ledger, key, {"remind": moment}, now)
             if hit is not None:
                 messages.append(Outbound(chat_id=chat_id, text=drill_reminder(library, settings, late=hit[2])))
     return messages
+
+
+def _open(ledger: Ledger, stage_key: str, moment: datetime | None, now: datetime) -> bool:
+    """The moment came and nothing was sent for it (cheap checks first: this runs on every sweep)."""
+    return moment is not None and moment <= now and not ledger.sent(stage_key)
+
+
+def _active_before(session: Session, chat_id: str, moment: datetime, *, real_work_only: bool) -> bool:
+    first = _first_seen(session, chat_id, real_work_only=real_work_only)
+    return first is not None and first < moment
 
 
 def drill_reminder(library: Library, settings: Settings, *, late: bool) -> str:

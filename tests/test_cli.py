@@ -31,10 +31,11 @@ def test_check_passes_on_defaults(tmp_path):
 
 def test_check_reports_every_problem_at_once(tmp_path):
     result = run(["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_ENCRYPT_KEY="k", BOT_TIMEZONE="Mars/Base",
-                 FEISHU_DOMAIN="http://example.com")
+                 FEISHU_DOMAIN="http://example.com", REVIEW_TIME="25:00", DRILL_TIME="9点", DRILL_DAY="31",
+                 REVIEW_WORKDAY="40")
     assert result.returncode == 1
     for needle in ("FEISHU_APP_ID", "FEISHU_APP_SECRET", "FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY",
-                   "BOT_TIMEZONE", "FEISHU_DOMAIN"):
+                   "BOT_TIMEZONE", "FEISHU_DOMAIN", "REVIEW_TIME", "DRILL_TIME", "DRILL_DAY", "REVIEW_WORKDAY"):
         assert needle in result.stderr, needle
 
 
