@@ -60,7 +60,8 @@ def due(session: Session, settings: Settings, library: Library, now: datetime) -
         ledger = Ledger(session, chat_id=chat_id)
         moment = schedules.review_moment(quarter, cadence, tz)
         key = f"review:{quarter.previous.label}"
-        if _open(ledger, f"{key}:review", moment, now) and _active_before(session, chat_id, moment, real_work_only=True):
+        if (_open(ledger, f"{key}:review", moment, now)
+                and _active_before(session, chat_id, moment, real_work_only=True)):
             hit = latest_unsent(ledger, key, {"review": moment}, now)
             if hit is not None:
                 data = review.compute(session, quarter=quarter.previous, library=library, tz=tz, now=now,
