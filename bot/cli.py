@@ -50,12 +50,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def playbook_problems(folder: Path) -> list[str]:
-    """Every problem in the playbooks, the severity levels and the lexicon."""
-    from bot import lexicon, playbooks
+    """Every problem in the playbooks, the severity levels, the drill scenarios and the lexicon."""
+    from bot import drills, lexicon, playbooks
 
     found: list[str] = []
     try:
         playbooks.parse(folder)
+    except playbooks.PlaybookError as exc:
+        found += str(exc).splitlines()
+    try:
+        drills.parse(folder)
     except playbooks.PlaybookError as exc:
         found += str(exc).splitlines()
     try:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import actions, outbox, steps
+from bot import actions, drillruns, outbox, steps
 from bot.config import Settings
 from bot.messages import Outbound
 from bot.models import ActionItem, Incident, IncidentStep, Notice
@@ -38,12 +38,13 @@ class Due:
     late: bool
 
 
-def stage_times(row: IncidentStep, playbook: Playbook) -> dict[str, datetime]:
+def stage_times(row: IncidentStep, playbook: Playbook, scale: float = 1.0) -> dict[str, datetime]:
+    """`scale`: a compressed drill's time scale (reminder lead and escalation delay shrink with the deadlines)."""
     step = playbook.step(row.step_id)
     if row.due_at is None or step is None:
         return {}
-    return {"remind": row.due_at - step.remind_before, "overdue": row.due_at,
-            "escalate": row.due_at + step.escalate_after}
+    return {"remind": row.due_at - step.remind_before / scale, "overdue": row.due_at,
+            "escalate": row.due_at + step.escalate_after / scale}
 
 
 def _sent(session: Session, incident_id: int, key: str) -> bool:
@@ -80,7 +81,7 @@ def due_stages(session: Session, incident: Incident, playbook: Playbook, rows: l
     for row in rows:
         if row.status != "open" or not row.active or row.due_at is None:
             continue
-        times = stage_times(row, playbook)
+        times = stage_times(row, playbook, incident.time_scale or 1.0)
         hit = latest_unsent(session, incident.id, f"step:{row.step_id}:{row.due_at.isoformat()}",
                             {stage: times[stage] for stage in STAGES}, now)
         if hit is not None:
@@ -181,5 +182,8 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
         followups = action_notices(session, settings, now)
         outbox.enqueue(session, followups, key=f"sweep:actions:{now.isoformat()}")
         queued += len(followups)
+        injects = drillruns.due_injects(session, settings, library, now)
+        outbox.enqueue(session, injects, key=f"sweep:drills:{now.isoformat()}")
+        queued += len(injects)
         session.commit()
     return queued

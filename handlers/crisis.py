@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import eventtime, incidents, lifecycle, retrospective, roster, views
+from bot import drillruns, eventtime, incidents, lifecycle, retrospective, roster, views
 from bot.messages import Outbound
 from bot.playbooks import Library
 from bot.router import CommandRequest, Commands, Reply, UserError
@@ -96,7 +96,8 @@ def close_incident(request: CommandRequest) -> Reply:
                                            request.ctx.llm)
     return [say("closed", incident=incident, duration=duration),
             *views.retro_outputs(compiled, chat_id=request.chat_id,
-                                 leads=roster.holders(request.ctx.session, request.chat_id, "lead"))]
+                                 leads=roster.holders(request.ctx.session, request.chat_id, "lead")),
+            *drillruns.closed_by_hand(request.ctx.session, request.ctx.settings, library(request), incident)]
 
 
 @commands.command("status", "状态", usage="/status", summary="当前事件的级别、数据和分工", group_only=True)
