@@ -136,6 +136,52 @@ def retro(
         typer.echo(f"wrote {out}", err=True)
 
 
+class ReviewFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def review(
+    quarter: str | None = typer.Option(None, "--quarter", help="e.g. 2026Q4 (default: the current quarter)"),
+    chat: str | None = typer.Option(None, "--chat", help="one group (default: every group together)"),
+    format: ReviewFormat = typer.Option(ReviewFormat.md, "--format", help="md | json"),
+    out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
+) -> None:
+    """The quarterly review: incidents, KPI trend with verdicts, action items by owner (drills excluded)."""
+    import json
+
+    from sqlmodel import Session
+
+    from bot import db, reviewviews
+    from bot import review as review_data
+    from bot.playbooks import load as load_playbooks
+    from bot.quarters import Quarter, QuarterError
+    from bot.timeutil import utcnow
+
+    settings = _settings()
+    now = utcnow()
+    try:
+        which = Quarter.parse(quarter) if quarter else Quarter.of(now.astimezone(settings.tz).date())
+    except QuarterError as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(2) from None
+    engine = db.make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            data = review_data.compute(session, quarter=which, library=load_playbooks(settings.playbook_dir),
+                                       tz=settings.tz, now=now, chat_id=chat)
+    finally:
+        engine.dispose()
+    text = (json.dumps(data, ensure_ascii=False, indent=2) if format is ReviewFormat.json
+            else reviewviews.markdown(data))
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
 @playbooks_app.command("export")
 def playbooks_export(
     out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),

@@ -17,14 +17,15 @@ from sqlmodel import Session, select
 
 from bot import actions, drillruns, outbox, steps
 from bot.config import Settings
+from bot.followups import due as followups_due
 from bot.messages import Outbound
-from bot.models import ActionItem, Incident, IncidentStep, Notice
+from bot.models import ActionItem, Incident, IncidentStep
+from bot.notices import Ledger, latest_unsent
 from bot.playbooks import Library, Playbook, PlaybookError, current_error
 from bot.playbooks import load as load_playbooks
 
 log = logging.getLogger(__name__)
 
-LATE_AFTER = timedelta(minutes=2)
 STAGES = ("remind", "overdue", "escalate")
 
 
@@ -47,33 +48,6 @@ def stage_times(row: IncidentStep, playbook: Playbook, scale: float = 1.0) -> di
             "escalate": row.due_at + step.escalate_after / scale}
 
 
-def _sent(session: Session, incident_id: int, key: str) -> bool:
-    stmt = select(Notice.id).where(Notice.incident_id == incident_id, Notice.key == key)
-    return session.exec(stmt).first() is not None
-
-
-def _note(session: Session, incident_id: int, key: str, at: datetime) -> None:
-    session.add(Notice(incident_id=incident_id, key=key, sent_at=at))
-
-
-def latest_unsent(session: Session, incident_id: int, prefix: str, times: dict[str, datetime],
-                  now: datetime) -> tuple[str, datetime, bool] | None:
-    """(stage, its time, late) of the latest stage in `times` (in order) whose time passed and
-    that was not noticed yet; earlier passed stages are recorded as superseded. `prefix` should
-    carry the deadline so a moved deadline re-arms the stages."""
-    passed = [stage for stage, at in times.items() if at <= now]
-    if not passed:
-        return None
-    for stage in passed[:-1]:
-        if not _sent(session, incident_id, f"{prefix}:{stage}"):
-            _note(session, incident_id, f"{prefix}:{stage}", now)
-    latest = passed[-1]
-    if _sent(session, incident_id, f"{prefix}:{latest}"):
-        return None
-    _note(session, incident_id, f"{prefix}:{latest}", now)
-    return latest, times[latest], now - times[latest] > LATE_AFTER
-
-
 def due_stages(session: Session, incident: Incident, playbook: Playbook, rows: list[IncidentStep],
                now: datetime) -> list[Due]:
     """For each open active step, the latest stage whose time passed and was not yet noticed."""
@@ -82,7 +56,7 @@ def due_stages(session: Session, incident: Incident, playbook: Playbook, rows: l
         if row.status != "open" or not row.active or row.due_at is None:
             continue
         times = stage_times(row, playbook, incident.time_scale or 1.0)
-        hit = latest_unsent(session, incident.id, f"step:{row.step_id}:{row.due_at.isoformat()}",
+        hit = latest_unsent(Ledger(session, incident.id), f"step:{row.step_id}:{row.due_at.isoformat()}",
                             {stage: times[stage] for stage in STAGES}, now)
         if hit is not None:
             found.append(Due(row, hit[0], hit[1], late=hit[2]))
@@ -99,7 +73,7 @@ def action_notices(session: Session, settings: Settings, now: datetime) -> list[
     due_items = session.exec(select(ActionItem).where(ActionItem.status == "open", ActionItem.due.is_not(None)))
     for item in due_items:
         morning = datetime.combine(item.due, time(10, 0), tzinfo=settings.tz)
-        hit = latest_unsent(session, item.incident_id, f"action:{item.id}:{item.due.isoformat()}",
+        hit = latest_unsent(Ledger(session, item.incident_id), f"action:{item.id}:{item.due.isoformat()}",
                             {"due": morning, "overdue": morning + timedelta(days=1)}, now)
         if hit is None:
             continue
@@ -143,9 +117,10 @@ def _tell_broken(session: Session, incident: Incident, problems: str, now: datet
     from bot.wording import say
 
     key = f"playbook_error:{hashlib.sha256(problems.encode()).hexdigest()[:16]}"
-    if _sent(session, incident.id, key):
+    ledger = Ledger(session, incident.id)
+    if ledger.sent(key):
         return 0
-    _note(session, incident.id, key, now)
+    ledger.note(key, now)
     outbox.enqueue(session, [Outbound(chat_id=incident.chat_id, text=say("playbooks_broken", problems=problems))],
                    key=f"{key}:{incident.id}")
     return 1
@@ -185,5 +160,8 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
         injects = drillruns.due_injects(session, settings, library, now)
         outbox.enqueue(session, injects, key=f"sweep:drills:{now.isoformat()}")
         queued += len(injects)
+        cadence = followups_due(session, settings, library, now)
+        outbox.enqueue(session, cadence, key=f"sweep:followups:{now.isoformat()}")
+        queued += len(cadence)
         session.commit()
     return queued
