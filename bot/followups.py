@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot import review, reviewviews, schedules
 from bot.config import Settings
 from bot.messages import Outbound
-from bot.models import ActionItem, GroupSchedule, Incident, RoleAssignment
+from bot.models import ActionItem, ChatNotice, GroupSchedule, Incident, RoleAssignment
 from bot.notices import Ledger, latest_unsent
 from bot.playbooks import Library
 from bot.quarters import Quarter
@@ -50,27 +50,32 @@ def _months(day: date) -> list[tuple[int, int]]:
 
 def due(session: Session, settings: Settings, library: Library, now: datetime) -> list[Outbound]:
     """The reviews and drill reminders whose time has come and that were not sent yet. A group that had no
-    real incident or action item before the review time gets no review of the quarter before it."""
+    real incident or action item before the review time gets no review of the quarter before it.
+    Runs on every sweep: what is already sent is read in one query, moments are computed once per cadence."""
     tz = settings.tz
     today = now.astimezone(tz).date()
     quarter = Quarter.of(today)
+    groups = known_groups(session, settings)
+    cadences = schedules.all_cadences(session, groups, settings)
+    review_key = f"review:{quarter.previous.label}"
+    drill_keys = {(year, month): f"drill_reminder:{year}-{month:02d}" for year, month in _months(today)}
+    sent = _sent(session, [f"{review_key}:review", *(f"{key}:remind" for key in drill_keys.values())])
     messages: list[Outbound] = []
-    for chat_id in known_groups(session, settings):
-        cadence = schedules.cadence(session, chat_id, settings)
+    for chat_id in groups:
+        cadence = cadences[chat_id]
         ledger = Ledger(session, chat_id=chat_id)
         moment = schedules.review_moment(quarter, cadence, tz)
-        key = f"review:{quarter.previous.label}"
-        if (_open(ledger, f"{key}:review", moment, now)
+        if (_came(moment, now) and (chat_id, f"{review_key}:review") not in sent
                 and _active_before(session, chat_id, moment, real_work_only=True)):
-            hit = latest_unsent(ledger, key, {"review": moment}, now)
+            hit = latest_unsent(ledger, review_key, {"review": moment}, now)
             if hit is not None:
                 data = review.compute(session, quarter=quarter.previous, library=library, tz=tz, now=now,
                                       chat_id=chat_id)
                 messages += reviewviews.outputs(data, chat_id=chat_id, late=hit[2])
-        for year, month in _months(today):
+        for (year, month), key in drill_keys.items():
             moment = schedules.drill_moment(year, month, cadence, tz)
-            key = f"drill_reminder:{year}-{month:02d}"
-            if (not _open(ledger, f"{key}:remind", moment, now) or moment.astimezone(tz).month != today.month
+            if (not _came(moment, now) or moment.astimezone(tz).month != today.month
+                    or (chat_id, f"{key}:remind") in sent
                     or not _active_before(session, chat_id, moment, real_work_only=False)):
                 continue
             hit = latest_unsent(ledger, key, {"remind": moment}, now)
@@ -79,9 +84,12 @@ def due(session: Session, settings: Settings, library: Library, now: datetime) -
     return messages
 
 
-def _open(ledger: Ledger, stage_key: str, moment: datetime | None, now: datetime) -> bool:
-    """The moment came and nothing was sent for it (cheap checks first: this runs on every sweep)."""
-    return moment is not None and moment <= now and not ledger.sent(stage_key)
+def _came(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and moment <= now
+
+
+def _sent(session: Session, keys: list[str]) -> set[tuple[str, str]]:
+    return set(session.exec(select(ChatNotice.chat_id, ChatNotice.key).where(ChatNotice.key.in_(keys))))
 
 
 def _active_before(session: Session, chat_id: str, moment: datetime, *, real_work_only: bool) -> bool:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.models import GroupSchedule
@@ -30,8 +31,16 @@ def clock_time(text: str) -> time:
 
 
 def cadence(session: Session, chat_id: str, settings: Settings) -> Cadence:
-    row = session.get(GroupSchedule, chat_id)
+    return cadence_of(session.get(GroupSchedule, chat_id), settings)
 
+
+def all_cadences(session: Session, chat_ids: list[str], settings: Settings) -> dict[str, Cadence]:
+    """The cadence of each group, in one query."""
+    rows = {row.chat_id: row for row in session.exec(select(GroupSchedule))}
+    return {chat_id: cadence_of(rows.get(chat_id), settings) for chat_id in chat_ids}
+
+
+def cadence_of(row: GroupSchedule | None, settings: Settings) -> Cadence:
     def pick(name: str):
         own = getattr(row, name) if row is not None else None
         return own if own is not None else getattr(settings, name)
@@ -53,6 +62,7 @@ def update(session: Session, chat_id: str, *, by: str, at: datetime, **fields: o
     return row
 
 
+@lru_cache(maxsize=256)
 def review_moment(quarter: Quarter, cadence: Cadence, tz) -> datetime | None:
     """When the review of the quarter *before* `quarter` is posted (None when switched off)."""
     if cadence.review_workday <= 0:
@@ -61,6 +71,7 @@ def review_moment(quarter: Quarter, cadence: Cadence, tz) -> datetime | None:
     return datetime.combine(day, cadence.review_time, tzinfo=tz)
 
 
+@lru_cache(maxsize=256)
 def drill_moment(year: int, month: int, cadence: Cadence, tz) -> datetime | None:
     """When the drill reminder of that month is posted (None when switched off)."""
     if cadence.drill_day <= 0:
