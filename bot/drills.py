@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.lastgood import LastGood
 from bot.lexicon import METRICS, PLATFORMS
 from bot.metrics import DEFAULT_RATIO_METRICS, SIGNED_METRICS
 from bot.playbooks import NOT_PLAYBOOKS, PlaybookError, _problems, _read
@@ -151,34 +151,20 @@ def parse(folder: Path) -> Drills:
     return Drills(scenarios)
 
 
-@lru_cache(maxsize=8)
-def _cached(folder: str, stamp: tuple[tuple[str, float], ...]) -> Drills:
-    return parse(Path(folder))
+def _stamp(folder: Path) -> tuple[tuple[str, float], ...]:
+    stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in (folder / FOLDER).glob("*.yaml")))
+    return stamp + tuple(sorted((p.name, 0.0) for p in folder.glob("*.yaml")))  # a playbook file added or removed
 
 
-_last_good: dict[str, Drills] = {}
-_errors: dict[str, str] = {}
+_drills = LastGood("drill scenarios", parse, _stamp, error=PlaybookError)
 
 
 def current_error(folder: Path) -> str | None:
     """The problems of the drill files on disk when the bot is running on the last good version."""
-    return _errors.get(str(folder))
+    return _drills.current_error(folder)
 
 
 def load(folder: Path) -> Drills:
     """The scenarios of `folder/drills`, re-read when a file changes; a broken edit keeps the last good version
     (raises PlaybookError only when there never was one)."""
-    stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in (folder / FOLDER).glob("*.yaml")))
-    stamp += tuple(sorted((p.name, 0.0) for p in folder.glob("*.yaml")))  # a playbook file added or removed
-    try:
-        drills = _cached(str(folder), stamp)
-    except PlaybookError as exc:
-        if str(folder) not in _last_good:
-            raise
-        if _errors.get(str(folder)) != str(exc):
-            log.error("drill scenarios in %s are broken; keeping the last good version:\n%s", folder / FOLDER, exc)
-        _errors[str(folder)] = str(exc)
-        return _last_good[str(folder)]
-    _last_good[str(folder)] = drills
-    _errors.pop(str(folder), None)
-    return drills
+    return _drills.load(folder)

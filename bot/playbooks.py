@@ -7,13 +7,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from bot.lastgood import LastGood
 from bot.lexicon import METRICS
 from bot.roles import ROLES, RoleId
 
@@ -247,33 +247,19 @@ def parse(folder: Path) -> Library:
     return Library(severity=severity, playbooks=playbooks)
 
 
-@lru_cache(maxsize=8)
-def _cached(folder: str, stamp: tuple[tuple[str, float], ...]) -> Library:
-    return parse(Path(folder))
+def _stamp(folder: Path) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.yaml")))
 
 
-_last_good: dict[str, Library] = {}
-_errors: dict[str, str] = {}
+_library = LastGood("playbooks", parse, _stamp, error=PlaybookError)
 
 
 def current_error(folder: Path) -> str | None:
     """The problems of the files on disk when the bot is running on the last good version."""
-    return _errors.get(str(folder))
+    return _library.current_error(folder)
 
 
 def load(folder: Path) -> Library:
     """The playbook library, re-read when any file in the folder changes. A broken edit never
     takes the bot down: the last good version stays in use (and the error is logged)."""
-    stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.yaml")))
-    try:
-        library = _cached(str(folder), stamp)
-    except PlaybookError as exc:
-        if str(folder) not in _last_good:
-            raise
-        if _errors.get(str(folder)) != str(exc):
-            log.error("playbooks in %s are broken; keeping the last good version:\n%s", folder, exc)
-        _errors[str(folder)] = str(exc)
-        return _last_good[str(folder)]
-    _last_good[str(folder)] = library
-    _errors.pop(str(folder), None)
-    return library
+    return _library.load(folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Runtime:
     scheduler: Scheduler = field(init=False)
     rate: SendRate = field(init=False)
     send_pool: ThreadPoolExecutor = field(init=False)
+    _sweeping: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.acks = AckGate()
@@ -104,16 +106,18 @@ class Runtime:
         return 0 if looked else None
 
     def sweep(self) -> int:
-        """Queue the step prompts, reminders and escalations that are due now."""
-        try:
-            queued = prompts.sweep(self.engine, self.settings, now=self.now_fn())
-        except Exception:
-            log.exception("sweep failed; the next one tries again")
-            return 0
-        if queued:
-            self.outbox_worker.wake()
-        self._plan_followup()
-        return queued
+        """Queue the step prompts, reminders, escalations and follow-ups that are due now. One at a time in this
+        process (the interval job and the follow-up wake-up may fire together)."""
+        with self._sweeping:
+            try:
+                queued = prompts.sweep(self.engine, self.settings, now=self.now_fn())
+            except Exception:
+                log.exception("sweep failed; the next one tries again")
+                queued = 0
+            if queued:
+                self.outbox_worker.wake()
+            self._plan_followup()
+            return queued
 
     def _plan_followup(self) -> None:
         """Wake the scheduler exactly when the next review or drill reminder is due (business clock → wall)."""

@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 from bot import db
 from bot.models import ActionItem
 from tests.fakes.feishu_webhook import card_action_event
+from tests.feishu_group import PEOPLE, Clock, FeishuGroup
 from tests.support import VERIFICATION_TOKEN, serve, wait_until
-from tests.test_step_prompts import CHAT, PEOPLE, SH, T0, Clock, Group
+from tests.test_step_prompts import CHAT, SH, T0
 
 RECOMMENDATIONS = yaml.safe_load((Path(__file__).resolve().parent.parent / "playbooks" / "retro"
                                   / "recommendations.yaml").read_text(encoding="utf-8"))["recommendations"]
@@ -22,7 +23,7 @@ RECOMMENDATIONS = yaml.safe_load((Path(__file__).resolve().parent.parent / "play
 
 @pytest.fixture
 def group(db_url, fake_feishu):
-    made = Group(db_url, fake_feishu, Clock())
+    made = FeishuGroup(db_url, fake_feishu, Clock(T0), chat_id=CHAT)
     with serve(made.app) as url:
         made.url = url
         yield made
@@ -34,7 +35,7 @@ def buttons_of(card: dict) -> list[dict]:
             if el.get("behaviors") and "value" in el["behaviors"][0]]
 
 
-def click(group: Group, card: dict, value: dict, *, who: str = "ou_ceo", n: int = 0) -> None:
+def click(group: FeishuGroup, card: dict, value: dict, *, who: str = "ou_ceo", n: int = 0) -> None:
     event = card_action_event(event_id=f"ev_click_{value['action']}_{n}_{group.clock.now.timestamp()}", open_id=who,
                               chat_id=CHAT, message_id=card["message_id"], value=value, token=VERIFICATION_TOKEN)
     event["header"]["create_time"] = str(int(group.clock.now.timestamp() * 1000))
@@ -42,7 +43,7 @@ def click(group: Group, card: dict, value: dict, *, who: str = "ou_ceo", n: int 
     assert wait_until(group.idle)
 
 
-def items(group: Group) -> list[ActionItem]:
+def items(group: FeishuGroup) -> list[ActionItem]:
     engine = db.make_engine(group.db_url)
     with Session(engine) as session:
         found = session.exec(select(ActionItem).order_by(ActionItem.id)).all()
@@ -50,7 +51,7 @@ def items(group: Group) -> list[ActionItem]:
     return list(found)
 
 
-def retro_card(group: Group) -> dict:
+def retro_card(group: FeishuGroup) -> dict:
     return [c for c in group.cards() if "复盘" in c["content"]["header"]["title"]["content"]][-1]
 
 

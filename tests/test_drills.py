@@ -14,28 +14,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import db
-from bot.app import create_app
 from bot.drills import parse as parse_drills
 from bot.models import DrillRun, Incident, IncidentStep, MetricSample
 from bot.playbooks import PlaybookError
 from bot.playbooks import parse as parse_playbooks
-from tests.fakes.feishu_webhook import message_event, webhook_request
-from tests.support import ENCRYPT_KEY, VERIFICATION_TOKEN, feishu_settings, serve, wait_until
+from tests.feishu_group import Clock, FeishuGroup
+from tests.support import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "playbooks"
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 12, 15, 10, 0, tzinfo=SH)
 CHAT = "oc_drill"
-PEOPLE = {"lead": ("ou_ceo", "周总"), "ops": ("ou_ops", "王运营"), "marketing": ("ou_mkt", "李市场"),
-          "support": ("ou_cs", "张客服"), "qa": ("ou_qa", "陈质检")}
-ROLE_WORDS = {"lead": "负责人", "ops": "运营", "marketing": "市场", "support": "客服", "qa": "质检"}
 # Metric ids of the contract (DESIGN.md), written out here rather than read from the code.
 CONTRACT_METRICS = {"topic_reads", "note_exposure", "reposts", "likes", "comments", "negative_ratio", "complaints",
                     "sales_change", "followers_lost"}
@@ -83,61 +78,6 @@ def scenario_folder(tmp_path: Path, text: str = TEST_SCENARIO, name: str = "loti
     return folder
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Group:
-    """The emergency group talking to a running bot whose clock the test controls."""
-
-    def __init__(self, db_url: str, fake, clock: Clock, playbook_dir: Path) -> None:
-        self.fake, self.clock, self.db_url = fake, clock, db_url
-        self.app = create_app(feishu_settings(db_url, fake, sweep_interval_seconds=3600, playbook_dir=playbook_dir),
-                              clock=clock)
-        self.runtime = self.app.state.runtime
-        self.count = 0
-        self.url = ""
-
-    def say(self, who: str, text: str, mentions: list[tuple[str, str]] = ()) -> list[dict]:
-        """Post a message as `who`; returns what the bot sent from then until it was idle again."""
-        before = len(self.fake.sent_messages)
-        self.count += 1
-        message_id = f"om_{self.count}_{int(self.clock.now.timestamp())}"
-        event = message_event(event_id=f"ev_{message_id}", message_id=message_id, chat_id=CHAT, text=text,
-                              sender_open_id=who, token=VERIFICATION_TOKEN,
-                              create_time_ms=int(self.clock.now.timestamp() * 1000),
-                              mentions=[{"open_id": i, "name": n} for i, n in mentions] or None)
-        body, headers = webhook_request(event, ENCRYPT_KEY)
-        assert httpx.post(f"{self.url}/feishu/events", content=body, headers=headers, timeout=10).status_code == 200
-        assert wait_until(self.idle)
-        return self.fake.sent_messages[before:]
-
-    def idle(self) -> bool:
-        health = httpx.get(f"{self.url}/healthz").json()
-        return set(health["inbox"]) <= {"done"} and health["outbox_pending"] == 0
-
-    def at(self, when: datetime) -> int:
-        """Move the clock and run the sweep the scheduler would run."""
-        self.clock.now = when
-        queued = self.runtime.sweep()
-        assert wait_until(self.idle)
-        return queued
-
-    def texts(self) -> list[str]:
-        return [m["content"]["text"] for m in self.fake.sent_messages if m["msg_type"] == "text"]
-
-    def cards(self) -> list[dict]:
-        return [m for m in self.fake.sent_messages if m["msg_type"] == "interactive"]
-
-    def assign_everyone(self) -> None:
-        for role, (user, name) in PEOPLE.items():
-            self.say("ou_ceo", f"/角色 {ROLE_WORDS[role]} @_user_1", [(user, name)])
-
-
 def card_title(card: dict) -> str:
     return card["content"]["header"]["title"]["content"]
 
@@ -153,7 +93,7 @@ def folder(tmp_path) -> Path:
 
 @pytest.fixture
 def group(db_url, fake_feishu, folder):
-    made = Group(db_url, fake_feishu, Clock(), folder)
+    made = FeishuGroup(db_url, fake_feishu, Clock(T0), chat_id=CHAT, playbook_dir=folder)
     with serve(made.app) as url:
         made.url = url
         yield made
@@ -175,7 +115,7 @@ def domain_counts(db_url: str) -> dict[str, int]:
     return counts
 
 
-def injects_posted(group: Group) -> list[str]:
+def injects_posted(group: FeishuGroup) -> list[str]:
     return [t for t in group.texts() if t.startswith("【演练】") and "演练第" in t]
 
 
@@ -205,9 +145,9 @@ def test_bundled_drill_scenarios_follow_the_schema():
 
 
 def test_compressed_drill_runs_end_to_end_and_is_scored_against_the_playbook(db_url, fake_feishu, folder):
-    clock = Clock()
+    clock = Clock(T0)
     minute = timedelta(minutes=1)
-    first = Group(db_url, fake_feishu, clock, folder)
+    first = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT, playbook_dir=folder)
     with serve(first.app) as url:
         first.url = url
         first.assign_everyone()
@@ -233,7 +173,7 @@ def test_compressed_drill_runs_end_to_end_and_is_scored_against_the_playbook(db_
         assert len(injects_posted(first)) == 3
     # the bot is down from real minute 4 to 9.5: the injects at scenario 50 and 90 come once, after the restart
     clock.now = T0 + 9 * minute + timedelta(seconds=30)
-    second = Group(db_url, fake_feishu, clock, folder)
+    second = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT, playbook_dir=folder)
     with serve(second.app) as url:
         second.url = url
         second.at(clock.now)
@@ -316,7 +256,7 @@ def test_closing_the_drill_incident_with_the_usual_command_ends_the_drill(group)
 
 
 def test_the_bundled_competitor_smear_drill_plays_to_its_end(db_url, fake_feishu):
-    made = Group(db_url, fake_feishu, Clock(), BUNDLED)
+    made = FeishuGroup(db_url, fake_feishu, Clock(T0), chat_id=CHAT, playbook_dir=BUNDLED)
     scenario = parse_drills(BUNDLED).find("竞品抹黑")
     with serve(made.app) as url:
         made.url = url

@@ -10,83 +10,27 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
 from bot import db, prompts
-from bot.app import create_app
 from bot.models import IncidentStep, OutboxMessage
 from bot.playbooks import load as load_playbooks
-from tests.fakes.feishu_webhook import card_action_event, message_event, webhook_request
-from tests.support import ENCRYPT_KEY, VERIFICATION_TOKEN, feishu_settings, serve, wait_until
+from tests.fakes.feishu_webhook import card_action_event
+from tests.feishu_group import Clock, FeishuGroup
+from tests.support import VERIFICATION_TOKEN, serve, wait_until
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SH)
 CHAT = "oc_steps"
-PEOPLE = {"lead": ("ou_ceo", "周总"), "ops": ("ou_ops", "王运营"), "marketing": ("ou_mkt", "李市场"),
-          "support": ("ou_cs", "张客服"), "qa": ("ou_qa", "陈质检")}
-ROLE_WORDS = {"lead": "负责人", "ops": "运营", "marketing": "市场", "support": "客服", "qa": "质检"}
 PLAYBOOK = load_playbooks(Path(__file__).resolve().parent.parent / "playbooks").playbooks["product_defect"]
 FIRST = PLAYBOOK.step("first_response")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Group:
-    """The emergency group talking to a running bot whose clock the test controls."""
-
-    def __init__(self, db_url: str, fake, clock: Clock) -> None:
-        self.fake, self.clock, self.db_url = fake, clock, db_url
-        self.app = create_app(feishu_settings(db_url, fake, sweep_interval_seconds=3600), clock=clock)
-        self.runtime = self.app.state.runtime
-        self.count = 0
-
-    def post(self, payload: dict) -> httpx.Response:
-        body, headers = webhook_request(payload, ENCRYPT_KEY)
-        return httpx.post(f"{self.url}/feishu/events", content=body, headers=headers, timeout=10)
-
-    def say(self, who: str, text: str, mentions: list[tuple[str, str]] = ()) -> None:
-        self.count += 1
-        event = message_event(event_id=f"ev_{self.count}_{self.clock.now.timestamp()}", message_id=f"om_{self.count}",
-                              chat_id=CHAT, text=text, sender_open_id=who, token=VERIFICATION_TOKEN,
-                              create_time_ms=int(self.clock.now.timestamp() * 1000),
-                              mentions=[{"open_id": i, "name": n} for i, n in mentions] or None)
-        assert self.post(event).status_code == 200
-        assert wait_until(self.idle)
-
-    def idle(self) -> bool:
-        health = httpx.get(f"{self.url}/healthz").json()
-        return set(health["inbox"]) <= {"done"} and health["outbox_pending"] == 0
-
-    def at(self, when: datetime) -> int:
-        """Move the clock and run the sweep the scheduler would run; returns how many it queued."""
-        self.clock.now = when
-        queued = self.runtime.sweep()
-        assert wait_until(self.idle)
-        return queued
-
-    def texts(self) -> list[str]:
-        return [m["content"]["text"] for m in self.fake.sent_messages if m["msg_type"] == "text"]
-
-    def cards(self) -> list[dict]:
-        return [m for m in self.fake.sent_messages if m["msg_type"] == "interactive"]
-
-    def assign_everyone(self) -> None:
-        for role, (user, name) in PEOPLE.items():
-            self.say("ou_ceo", f"/角色 {ROLE_WORDS[role]} @_user_1", [(user, name)])
-
-
 @pytest.fixture
 def group(db_url, fake_feishu):
-    clock = Clock()
-    made = Group(db_url, fake_feishu, clock)
+    clock = Clock(T0)
+    made = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT)
     with serve(made.app) as url:
         made.url = url
         yield made
@@ -208,15 +152,15 @@ def test_button_completion_updates_the_card_and_double_clicks_change_nothing(gro
 
 
 def test_a_reminder_due_while_the_bot_was_down_is_sent_once_after_restart(db_url, fake_feishu):
-    clock = Clock()
-    first = Group(db_url, fake_feishu, clock)
+    clock = Clock(T0)
+    first = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT)
     with serve(first.app) as url:
         first.url = url
         first.assign_everyone()
         first.say("ou_ceo", "/危机 开启 面霜过敏笔记")
     due = T0 + timedelta(hours=2)
     clock.now = due - FIRST.remind_before + timedelta(minutes=5)  # the reminder time passed while down
-    second = Group(db_url, fake_feishu, clock)
+    second = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT)
     with serve(second.app) as url:
         second.url = url
         second.at(clock.now)
@@ -226,8 +170,8 @@ def test_a_reminder_due_while_the_bot_was_down_is_sent_once_after_restart(db_url
 
 
 def test_concurrent_sweeps_never_double_send(db_url, fake_feishu):
-    clock = Clock()
-    group = Group(db_url, fake_feishu, clock)
+    clock = Clock(T0)
+    group = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT)
     with serve(group.app) as url:
         group.url = url
         group.assign_everyone()
