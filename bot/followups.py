@@ -3,6 +3,8 @@ before) and the monthly drill reminder, per group, each once; after downtime sen
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -12,7 +14,7 @@ from bot import review, reviewviews, schedules
 from bot.config import Settings
 from bot.messages import Outbound
 from bot.models import ActionItem, ChatNotice, GroupSchedule, Incident, RoleAssignment
-from bot.notices import Ledger, latest_unsent
+from bot.notices import LATE_AFTER, Ledger
 from bot.playbooks import Library
 from bot.quarters import Quarter
 
@@ -48,40 +50,44 @@ def _months(day: date) -> list[tuple[int, int]]:
     return [before, (day.year, day.month)]
 
 
-def due(session: Session, settings: Settings, library: Library, now: datetime) -> list[Outbound]:
-    """The reviews and drill reminders whose time has come and that were not sent yet. A group that had no
-    real incident or action item before the review time gets no review of the quarter before it.
-    Runs on every sweep: what is already sent is read in one query, moments are computed once per cadence."""
+def due(session: Session, settings: Settings, library: Library, now: datetime) -> Iterator[Due]:
+    """The reviews and drill reminders whose time has come and that were not sent yet, one group's message at a
+    time, each already noted in the group's ledger: the caller queues it and commits, so a quarter's reviews for
+    many groups never hold the database's write lock for long (the review is computed before anything is
+    written). A group that had no real incident or action item before the review time gets no review of the
+    quarter before it. Runs on every sweep: what was sent is read in one query, moments once per cadence."""
     tz = settings.tz
     today = now.astimezone(tz).date()
     quarter = Quarter.of(today)
     groups = known_groups(session, settings)
     cadences = schedules.all_cadences(session, groups, settings)
-    review_key = f"review:{quarter.previous.label}"
-    drill_keys = {(year, month): f"drill_reminder:{year}-{month:02d}" for year, month in _months(today)}
-    sent = _sent(session, [f"{review_key}:review", *(f"{key}:remind" for key in drill_keys.values())])
-    messages: list[Outbound] = []
+    review_key = f"review:{quarter.previous.label}:review"
+    drill_keys = {(year, month): f"drill_reminder:{year}-{month:02d}:remind" for year, month in _months(today)}
+    sent = _sent(session, [review_key, *drill_keys.values()])
     for chat_id in groups:
         cadence = cadences[chat_id]
         ledger = Ledger(session, chat_id=chat_id)
         moment = schedules.review_moment(quarter, cadence, tz)
-        if (_came(moment, now) and (chat_id, f"{review_key}:review") not in sent
+        if (_came(moment, now) and (chat_id, review_key) not in sent
                 and _active_before(session, chat_id, moment, real_work_only=True)):
-            hit = latest_unsent(ledger, review_key, {"review": moment}, now)
-            if hit is not None:
-                data = review.compute(session, quarter=quarter.previous, library=library, tz=tz, now=now,
-                                      chat_id=chat_id)
-                messages += reviewviews.outputs(data, chat_id=chat_id, late=hit[2])
+            data = review.compute(session, quarter=quarter.previous, library=library, tz=tz, now=now,
+                                  chat_id=chat_id)
+            ledger.note(review_key, now)
+            yield Due(review_key, reviewviews.outputs(data, chat_id=chat_id, late=now - moment > LATE_AFTER))
         for (year, month), key in drill_keys.items():
             moment = schedules.drill_moment(year, month, cadence, tz)
-            if (not _came(moment, now) or moment.astimezone(tz).month != today.month
-                    or (chat_id, f"{key}:remind") in sent
+            if (not _came(moment, now) or moment.astimezone(tz).month != today.month or (chat_id, key) in sent
                     or not _active_before(session, chat_id, moment, real_work_only=False)):
                 continue
-            hit = latest_unsent(ledger, key, {"remind": moment}, now)
-            if hit is not None:
-                messages.append(Outbound(chat_id=chat_id, text=drill_reminder(library, settings, late=hit[2])))
-    return messages
+            ledger.note(key, now)
+            text = drill_reminder(library, settings, late=now - moment > LATE_AFTER)
+            yield Due(key, [Outbound(chat_id=chat_id, text=text)])
+
+
+@dataclass(frozen=True)
+class Due:
+    key: str  # the notice key (per group), also what the outbox rows are keyed by
+    messages: list[Outbound]
 
 
 def _came(moment: datetime | None, now: datetime) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import actions, drillruns, outbox, steps
@@ -160,8 +161,13 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
         injects = drillruns.due_injects(session, settings, library, now)
         outbox.enqueue(session, injects, key=f"sweep:drills:{now.isoformat()}")
         queued += len(injects)
-        cadence = followups_due(session, settings, library, now)
-        outbox.enqueue(session, cadence, key=f"sweep:followups:{now.isoformat()}")
-        queued += len(cadence)
         session.commit()
+        for due in followups_due(session, settings, library, now):  # one group at a time, each committed
+            try:
+                outbox.enqueue(session, due.messages, key=f"sweep:{due.messages[0].chat_id}:{due.key}")
+                session.commit()
+            except IntegrityError:  # another process sent it first (its notice row won): nothing to do
+                session.rollback()
+                continue
+            queued += len(due.messages)
     return queued

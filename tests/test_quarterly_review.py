@@ -288,3 +288,34 @@ def test_the_scheduler_wakes_exactly_at_the_next_review(group):
         runtime.sweep()
         expected = utcnow() + (local(2027, 1, 4, 10, 0) - business_now)  # before the drill reminder of 15 Jan
         assert abs((runtime.scheduler.next_wake() - expected).total_seconds()) < 5
+
+
+def test_concurrent_sweeps_send_each_review_once(group):
+    import threading
+
+    other = Group(group.db_url, chat_id="oc_review_2")
+    other.incident(local(2026, 10, 20, 10, 0), "F 另一个群的事件", initial=45)
+    when = local(2027, 1, 4, 10, 0, 5)
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        engine = db.make_engine(group.db_url)
+        barrier.wait()
+        try:
+            prompts.sweep(engine, group.settings, now=when)
+        except Exception as exc:  # the loser of a race on a step notice may roll back; follow-ups never raise
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    prompts.sweep(group.engine, group.settings, now=when)
+    with Session(group.engine) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "card")).all()
+    titles = [(row.chat_id, json.loads(row.payload)["card"]["title"]) for row in rows]
+    assert sorted(chat for chat, title in titles if "季度复盘：" in title) == [CHAT, "oc_review_2"]
