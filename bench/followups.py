@@ -8,7 +8,8 @@ negative-share samples spread over the last four quarters):
 
 1. steady state (everything already sent): ``prompts.sweep`` with the follow-up check vs the same sweep with the
    check replaced by a no-op — the ratio is what the check adds to every sweep;
-2. the due moment: the sweep that posts the reviews of every group at once;
+2. the due moment: the sweep that posts the reviews of every group at once, while another thread stores inbound
+   events the way the webhook does before acknowledging them (their latency must stay far below Feishu's 3 s);
 3. ``review.compute`` for all groups together vs the baseline of ``retro.compute`` for each incident it covers
    (the review is built on the retros: the ratio is the aggregation's overhead).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -33,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from bot import db, followups, prompts, retro, review  # noqa: E402
+from bot import db, followups, inbox, prompts, retro, review  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.models import ChatNotice, Incident, IncidentStep, MetricSample, RoleAssignment, TimelineEntry  # noqa: E402
 from bot.playbooks import load as load_playbooks  # noqa: E402
@@ -96,9 +98,30 @@ def main() -> int:
         library = load_playbooks(settings.playbook_dir)
         build(engine, args.groups, args.incidents)
 
+        # The due moment, while another thread stores inbound events as the webhook does before its ack.
+        acks: list[float] = []
+        done = threading.Event()
+
+        def store_events() -> None:
+            n = 0
+            while not done.is_set():
+                n += 1
+                payload = {"type": "message", "event_id": f"ev_bench_{n}", "message_id": f"om_bench_{n}",
+                           "chat_id": "oc_bench_0", "text": "收到"}
+                began = time.perf_counter()
+                inbox.record(engine, source="sandbox", keys=inbox.EventKeys(f"ev_bench_{n}", "message", f"om_bench_{n}",
+                                                                             "oc_bench_0"),
+                             payload=payload)
+                acks.append(time.perf_counter() - began)
+                time.sleep(0.02)
+
+        writer = threading.Thread(target=store_events)
+        writer.start()
         began = time.perf_counter()
         queued = prompts.sweep(engine, settings, now=REVIEW_AT)
         due_moment = time.perf_counter() - began
+        done.set()
+        writer.join()
         with Session(engine) as session:
             sent = len(session.exec(select(ChatNotice.id).where(ChatNotice.key.startswith("review:"))).all())
 
@@ -131,6 +154,9 @@ def main() -> int:
 
     print(f"groups {args.groups} × incidents {args.incidents} (SQLite)")
     print(f"due moment: one sweep queued {queued} messages, reviews for {sent} groups, in {due_moment * 1000:.0f} ms")
+    acks.sort()
+    print(f"  meanwhile {len(acks)} inbound events stored: p50 {acks[len(acks) // 2] * 1000:.1f} ms, "
+          f"p99 {acks[int(len(acks) * 0.99)] * 1000:.1f} ms, max {acks[-1] * 1000:.1f} ms")
     print(f"steady sweep: {steady * 1000:.1f} ms with the follow-up check, {without * 1000:.1f} ms without "
           f"→ ratio {steady / without:.2f}×")
     print(f"review.compute (all groups, {covered} incidents in the trend): {review_time * 1000:.0f} ms; "
