@@ -85,7 +85,7 @@ def compute(session: Session, *, quarter: Quarter, library: Library, tz: ZoneInf
         "kpis": [_kpi(kpi, per_incident, quarters, earlier) for kpi in KPIS],
         "unrecovered": sum(1 for item in current if item["negative_recovery_minutes"] is None
                            and item["crossed_alert"]),
-        "actions": _actions(session, chat_id, q_start, reference),
+        "actions": _actions(session, chat_id, q_start, reference, tz),
     }
 
 
@@ -159,11 +159,11 @@ def _kpi(kpi: KPI, per_incident: dict[Quarter, list[dict]], quarters: list[Quart
             "current": current, "baseline": baseline, "verdict": verdict(kpi, current, baseline)}
 
 
-def _actions(session: Session, chat_id: str | None, start: datetime, reference: datetime) -> dict:
+def _actions(session: Session, chat_id: str | None, start: datetime, reference: datetime, tz: ZoneInfo) -> dict:
     stmt = select(ActionItem).order_by(ActionItem.id)
     if chat_id is not None:
         stmt = stmt.where(ActionItem.chat_id == chat_id)
-    today = as_utc(reference).date()
+    today = reference.astimezone(tz).date()
     items = []
     for item in session.exec(stmt):
         created, changed = as_utc(item.created_at), as_utc(item.updated_at) if item.updated_at else None

@@ -136,6 +136,7 @@ def play_fixture(group: Group) -> None:
     group.say(local(2026, 10, 15, 11, 0), "/改进 建立舆情监测和预警 @王运营 截止=2026-11-01", mentions=(OPS,))
     group.say(local(2026, 10, 15, 11, 1), "/改进 准备分场景声明模板 @李市场 截止=2026-12-01", mentions=(MKT,))
     group.say(local(2026, 11, 2, 9, 0), "/改进 完成 2 模板已入库")
+    group.say(local(2026, 11, 2, 9, 5), "/改进 客服话术按用户分层 @李市场 截止=2026-12-31", mentions=(MKT,))
     group.incident(local(2026, 11, 10, 14, 0), "E 面膜刺痛", initial=50, formal=200, done={"cs_channel": 300},
                    negative={10: 0.29, 50: 0.20})
     group.incident(local(2026, 11, 20, 15, 0), "演练：精华液致过敏", initial=5, formal=10, negative={3: 0.9})
@@ -174,7 +175,8 @@ def test_kpi_verdicts_match_the_hand_computed_fixture(group):
     owners = {row["owner"]: row for row in q4["actions"]["owners"]}
     assert owners["ou_ops"] | {} == {"owner": "ou_ops", "name": "王运营", "open": 1, "overdue": 1, "done": 0,
                                      "dropped": 0}
-    assert owners["ou_mkt"]["done"] == 1 and owners["ou_mkt"]["open"] == 0
+    # due on the quarter's last day and still open when it ended: overdue (local dates, not UTC)
+    assert (owners["ou_mkt"]["done"], owners["ou_mkt"]["open"], owners["ou_mkt"]["overdue"]) == (1, 1, 1)
 
     assert verdicts(compute(group, "2026Q3", local(2026, 12, 1))) == EXPECTED_Q3
     q2 = compute(group, "2026Q2", local(2026, 12, 1))
