@@ -79,6 +79,7 @@ def compute(session: Session, *, quarter: Quarter, library: Library, tz: ZoneInf
         "to": q_end.isoformat(),
         "as_of": as_utc(now).astimezone(tz).isoformat(timespec="seconds"),
         "compared_with": [q.label for q in quarters[:-1]],
+        "incident_counts": {q.label: len(per_incident[q]) for q in quarters},
         "alert_threshold": threshold,
         "incidents": current,
         "drills_excluded": _drill_count(session, chat_id, q_start, q_end),

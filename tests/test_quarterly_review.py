@@ -170,6 +170,7 @@ def test_kpi_verdicts_match_the_hand_computed_fixture(group):
     assert q4["drills_excluded"] == 1
     assert verdicts(q4) == EXPECTED_Q4
     assert q4["compared_with"] == ["2026Q1", "2026Q2", "2026Q3"]
+    assert q4["incident_counts"] == {"2026Q1": 0, "2026Q2": 1, "2026Q3": 2, "2026Q4": 2}
     fr = next(k for k in q4["kpis"] if k["id"] == "first_response_minutes")
     assert fr["quarters"] == {"2026Q1": None, "2026Q2": 100, "2026Q3": 105, "2026Q4": 40}
     owners = {row["owner"]: row for row in q4["actions"]["owners"]}
@@ -201,6 +202,7 @@ def test_review_on_demand_and_cli(group, db_url, monkeypatch):
 
     [card, file] = group.say(local(2026, 12, 1, 9, 0), "/季度复盘")
     assert "2026年第四季度复盘" in card and "改善" in card and "变差" in card and "演练 1 次不计入" in card
+    assert "合计，共 3 起" in card
     assert "季度复盘-2026Q4.md" in file
     [card] = group.say(local(2026, 12, 1, 9, 1), "/季度复盘 季度=2026Q3")[:1]
     assert "2026年第三季度复盘" in card
@@ -215,7 +217,8 @@ def test_review_on_demand_and_cli(group, db_url, monkeypatch):
     assert verdicts(json.loads(result.stdout)) == EXPECTED_Q3
     result = CliRunner().invoke(app, ["review", "--quarter", "2026Q4", "--format", "md"])
     assert result.exit_code == 0
-    assert "## 二、指标趋势" in result.stdout and "D 防晒霜搓泥" in result.stdout and "演练：" not in result.stdout
+    assert "## 二、指标趋势" in result.stdout and "2026Q3（2 起）" in result.stdout
+    assert "D 防晒霜搓泥" in result.stdout and "演练：" not in result.stdout
     result = CliRunner().invoke(app, ["review", "--quarter", "Q5"])
     assert result.exit_code == 2
 
