@@ -120,13 +120,11 @@ def next_moment(session: Session, settings: Settings, now: datetime) -> datetime
     tz = settings.tz
     today = now.astimezone(tz).date()
     quarter = Quarter.of(today)
+    next_month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     ahead = []
-    for chat_id in known_groups(session, settings):
-        cadence = schedules.cadence(session, chat_id, settings)
-        candidates = [schedules.review_moment(quarter, cadence, tz), schedules.review_moment(quarter.next, cadence, tz)]
-        for year, month in _months(today)[1:]:
-            candidates.append(schedules.drill_moment(year, month, cadence, tz))
-            next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-            candidates.append(schedules.drill_moment(*next_month, cadence, tz))
+    for cadence in set(schedules.all_cadences(session, known_groups(session, settings), settings).values()):
+        candidates = [schedules.review_moment(quarter, cadence, tz), schedules.review_moment(quarter.next, cadence, tz),
+                      schedules.drill_moment(today.year, today.month, cadence, tz),
+                      schedules.drill_moment(*next_month, cadence, tz)]
         ahead += [m for m in candidates if m is not None and m > now]
     return min(ahead, default=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.messages import Card, Markdown, Outbound
+from bot.quarters import Quarter
 from bot.wording import environment, say
 
 VERDICTS = {"improved": "✅ 改善", "worse": "⚠️ 变差", "unchanged": "➖ 持平", "no_data": "无数据"}
@@ -21,8 +22,6 @@ def value_text(kpi: dict, value: float | None) -> str:
 
 
 def _context(data: dict, *, late: bool = False) -> dict:
-    from bot.quarters import Quarter
-
     quarter = Quarter.parse(data["quarter"])
     return {"data": data, "quarter": quarter, "verdicts": VERDICTS, "value_text": value_text, "late": late,
             "day": lambda iso: datetime.fromisoformat(iso).strftime("%m-%d %H:%M") if iso else "—"}
