@@ -240,6 +240,11 @@ def test_action_items_are_reminded_on_the_due_date_and_escalated_once(chat):
     [due] = sweep_at(15, 10)
     assert "今天到期" in due and "\ue000ou_ops\ue001" in due and "补发" not in due
     assert sweep_at(15, 10, 1) == []
+    restarted = db.make_engine(chat.processor.settings.database_url)  # a restart: only the DB carries over
+    before = len(chat.replies())
+    prompts.sweep(restarted, settings, now=datetime(2026, 12, 15, 10, 5, tzinfo=SH))
+    restarted.dispose()
+    assert [r for r in chat.replies()[before:] if "改进项" in r] == []
     [overdue] = sweep_at(16, 10)
     assert "已过截止日" in overdue and "\ue000ou_ceo\ue001" in overdue
     assert sweep_at(16, 11) == []
