@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.lastgood import LastGood
 from bot.lexicon import METRICS, PLATFORMS
 from bot.metrics import DEFAULT_RATIO_METRICS, SIGNED_METRICS
-from bot.playbooks import NOT_PLAYBOOKS, PlaybookError, _problems, _read
+from bot.playbooks import NOT_PLAYBOOKS, PlaybookError, validated
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +124,8 @@ def parse(folder: Path) -> Drills:
     scenarios: dict[str, Scenario] = {}
     names: dict[str, str] = {}
     for path in sorted((folder / FOLDER).glob("*.yaml")):
-        data: object = None
-        try:
-            data = _read(path) or {}
-            scenario = Scenario.model_validate(data)
-        except PlaybookError as exc:
-            problems.append(str(exc))
-            continue
-        except ValidationError as exc:
-            problems += _problems(path, exc, data)
+        scenario = validated(path, Scenario, problems)
+        if scenario is None:
             continue
         found = [f"{path}: {where}: {reason}" for where, reason in scenario.ordering_problems()]
         if scenario.playbook not in known_playbooks:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +18,7 @@ from bot.lexicon import METRICS
 from bot.roles import ROLES, RoleId
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 SEVERITY_FILE = "severity.yaml"
 NOT_PLAYBOOKS = {SEVERITY_FILE, "lexicon.yaml"}
@@ -207,31 +208,29 @@ def _problems(path: Path, exc: ValidationError, data: object) -> list[str]:
     return [f"{path}: {_field(e['loc'], data)}: {_reason(e)}" for e in exc.errors()]
 
 
-def parse(folder: Path) -> Library:
-    """Load and validate every file; raise PlaybookError listing every problem at once."""
-    problems: list[str] = []
-    severity: Severity | None = None
+def validated(path: Path, model: type[M], problems: list[str]) -> M | None:
+    """`path` read and validated as `model`; None with its problems (`path: field: reason`) added to `problems`."""
     data: object = None
     try:
-        data = _read(folder / SEVERITY_FILE) or {}
-        severity = Severity.model_validate(data)
+        data = _read(path) or {}
+        return model.model_validate(data)
     except PlaybookError as exc:
         problems.append(str(exc))
     except ValidationError as exc:
-        problems += _problems(folder / SEVERITY_FILE, exc, data)
+        problems += _problems(path, exc, data)
+    return None
+
+
+def parse(folder: Path) -> Library:
+    """Load and validate every file; raise PlaybookError listing every problem at once."""
+    problems: list[str] = []
+    severity = validated(folder / SEVERITY_FILE, Severity, problems)
     playbooks: dict[str, Playbook] = {}
     for path in sorted(folder.glob("*.yaml")):
         if path.name in NOT_PLAYBOOKS:
             continue
-        data = None
-        try:
-            data = _read(path) or {}
-            playbook = Playbook.model_validate(data)
-        except PlaybookError as exc:
-            problems.append(str(exc))
-            continue
-        except ValidationError as exc:
-            problems += _problems(path, exc, data)
+        playbook = validated(path, Playbook, problems)
+        if playbook is None:
             continue
         if playbook.id != path.stem:
             problems.append(f"{path}: id: {playbook.id!r} must equal the file name {path.stem!r}")
