@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -94,7 +94,6 @@ def create_app(
 
     if mode in (Mode.ws, Mode.webhook):
         from bot.feishu import dispatcher as feishu_dispatcher
-        from bot.feishu import webhook
 
         def record(payload: dict) -> bool:
             return runtime.record("feishu", feishu_events.keys(payload), payload)
@@ -104,12 +103,61 @@ def create_app(
             verification_token=settings.feishu_verification_token,
             record=record,
         )
-        app.include_router(webhook.router(settings, app.state.dispatcher))
-    else:
-        from bot.sandbox import web
-
-        app.include_router(web.router(runtime))
+    for inbound in INBOUND_ROUTES[mode]:
+        app.include_router(inbound(app, runtime))
     return app
+
+
+def _feishu_webhook(app: FastAPI, runtime: Runtime) -> APIRouter:
+    from bot.feishu import webhook
+
+    return webhook.router(runtime.settings, app.state.dispatcher)
+
+
+def _sandbox_chat(app: FastAPI, runtime: Runtime) -> APIRouter:
+    from bot.sandbox import web
+
+    return web.router(runtime)
+
+
+# Which inbound HTTP routes exist in which mode: only the live transport is mounted. In ws mode
+# events arrive over the long connection, so POST /feishu/events does not exist there (with no
+# verification token or encrypt key configured it would accept unsigned events from anyone).
+INBOUND_ROUTES: dict[Mode, tuple[Callable[[FastAPI, Runtime], APIRouter], ...]] = {
+    Mode.ws: (),
+    Mode.webhook: (_feishu_webhook,),
+    Mode.sandbox: (_sandbox_chat,),
+}
+
+
+def inbound_summary(settings: Settings) -> list[str]:
+    """What `crisisbot check` says about the live inbound transport and the secrets protecting it."""
+    mode = settings.mode
+    if mode is Mode.sandbox:
+        return [
+            "inbound: sandbox web chat at / and /sandbox/api/* (no Feishu); it has no login, "
+            "so serve it on 127.0.0.1 only; POST /feishu/events is not mounted"
+        ]
+    if mode is Mode.ws:
+        return [
+            f"inbound: Feishu long connection (ws) to {settings.feishu_base_url}, authenticated with "
+            "FEISHU_APP_ID + FEISHU_APP_SECRET; POST /feishu/events is not mounted (404)"
+        ]
+    window = settings.webhook_replay_window_seconds
+    lines = ["inbound: Feishu webhook POST /feishu/events"]
+    if settings.feishu_verification_token:
+        lines.append("  protected by FEISHU_VERIFICATION_TOKEN: events without the token are refused (403)")
+    if settings.feishu_encrypt_key:
+        lines.append(
+            "  protected by FEISHU_ENCRYPT_KEY: bodies AES-256 encrypted, sha256 signature checked, "
+            f"timestamps outside {window} s refused (401)"
+        )
+    else:
+        lines.append(
+            "  warning: FEISHU_ENCRYPT_KEY is unset, so bodies are neither signed nor encrypted; "
+            "set an Encrypt Key under 加密策略 in the Feishu console"
+        )
+    return lines
 
 
 def _transport(settings: Settings, engine) -> tuple[Messenger, ChatReader]:

@@ -76,12 +76,17 @@ def check() -> None:
     problems = [f"config: {p}" for p in settings.problems()]
     if settings.playbook_dir.is_dir():
         problems += [f"playbook: {p}" for p in playbook_problems(settings.playbook_dir)]
+    if not problems:
+        typer.echo(f"ok: mode={settings.mode.value}, database={settings.database_url.split('@')[-1]}")
+    from bot.app import inbound_summary
+
+    for line in inbound_summary(settings):
+        typer.echo(line)
     if problems:
         for problem in problems:
             typer.echo(problem, err=True)
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: mode={settings.mode.value}, database={settings.database_url.split('@')[-1]}")
 
 
 class Format(StrEnum):

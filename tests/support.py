@@ -72,3 +72,18 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+def table_counts(db_url: str) -> dict[str, int]:
+    """Rows per table of the bot's database: compare before and after to prove nothing changed."""
+    import sqlalchemy as sa
+
+    from bot.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            names = [n for n in sa.inspect(conn).get_table_names() if n != "alembic_version"]
+            return {n: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
+    finally:
+        engine.dispose()

@@ -61,3 +61,23 @@ def test_db_upgrade_is_idempotent(tmp_path, db_url):
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
     assert {"inbox_event", "outbox_message", "alembic_version"} <= tables
+
+
+def test_check_says_which_inbound_transport_is_live_and_what_protects_it(tmp_path):
+    app = {"FEISHU_APP_ID": "cli_x", "FEISHU_APP_SECRET": "s"}
+    ws = run(["check"], tmp_path, **app)
+    assert ws.returncode == 0, ws.stderr
+    assert "long connection" in ws.stdout and "POST /feishu/events is not mounted" in ws.stdout
+
+    signed = run(["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_VERIFICATION_TOKEN="t", FEISHU_ENCRYPT_KEY="k",
+                 **app)
+    assert signed.returncode == 0, signed.stderr
+    assert "webhook POST /feishu/events" in signed.stdout
+    assert "FEISHU_VERIFICATION_TOKEN" in signed.stdout and "FEISHU_ENCRYPT_KEY" in signed.stdout
+    assert "warning" not in signed.stdout
+
+    token_only = run(["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_VERIFICATION_TOKEN="t", **app)
+    assert "warning: FEISHU_ENCRYPT_KEY is unset" in token_only.stdout
+
+    sandbox = run(["check"], tmp_path)
+    assert "sandbox web chat" in sandbox.stdout and "not mounted" in sandbox.stdout
