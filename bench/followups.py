@@ -35,11 +35,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from bot import db, followups, inbox, prompts, retro, review  # noqa: E402
+from bot.clock.quarters import Quarter  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.models import ChatNotice, Incident, IncidentStep, MetricSample, RoleAssignment, TimelineEntry  # noqa: E402
-from bot.playbooks import load as load_playbooks  # noqa: E402
-from bot.quarters import Quarter  # noqa: E402
+from bot.core import db, inbox  # noqa: E402
+from bot.followups import flows as followups
+from bot.followups import review
+from bot.incidents.models import Incident, RoleAssignment
+from bot.library.playbooks import load as load_playbooks  # noqa: E402
+from bot.retro import compute as retro
+from bot.scheduling import sweep as prompts
+from bot.scheduling.models import ChatNotice  # noqa: E402
+from bot.steps.models import IncidentStep
+from bot.timeline.models import MetricSample, TimelineEntry
 
 SH = ZoneInfo("Asia/Shanghai")
 REVIEW_AT = datetime(2027, 1, 4, 10, 0, 30, tzinfo=SH)  # first working day of 2027Q1
@@ -51,25 +58,65 @@ def build(engine, groups: int, per_group: int) -> None:
         for g in range(groups):
             chat = f"oc_bench_{g}"
             for role, user in (("lead", "ou_ceo"), ("ops", "ou_ops"), ("marketing", "ou_mkt")):
-                session.add(RoleAssignment(chat_id=chat, role=role, user_id=f"{user}_{g}", user_name=role,
-                                           assigned_at=starts[0] - timedelta(days=1)))
+                session.add(
+                    RoleAssignment(
+                        chat_id=chat,
+                        role=role,
+                        user_id=f"{user}_{g}",
+                        user_name=role,
+                        assigned_at=starts[0] - timedelta(days=1),
+                    )
+                )
             for i in range(per_group):
                 start = starts[i % 4] + timedelta(hours=g % 24)
-                incident = Incident(chat_id=chat, title=f"事件 {g}-{i}", playbook="product_defect", level=2,
-                                    status="closed", started_at=start, opened_at=start,
-                                    closed_at=start + timedelta(hours=12))
+                incident = Incident(
+                    chat_id=chat,
+                    title=f"事件 {g}-{i}",
+                    playbook="product_defect",
+                    level=2,
+                    status="closed",
+                    started_at=start,
+                    opened_at=start,
+                    closed_at=start + timedelta(hours=12),
+                )
                 session.add(incident)
                 session.flush()
-                for minutes, kind, subkind, text in ((30 + g % 50, "statement", "initial", "非常抱歉，3天内回复"),
-                                                     (200 + i * 20, "statement", "formal", "3天内可申请全额退款")):
-                    session.add(TimelineEntry(incident_id=incident.id, at=start + timedelta(minutes=minutes),
-                                              kind=kind, subkind=subkind, author_id="ou_mkt", text=text))
+                for minutes, kind, subkind, text in (
+                    (30 + g % 50, "statement", "initial", "非常抱歉，3天内回复"),
+                    (200 + i * 20, "statement", "formal", "3天内可申请全额退款"),
+                ):
+                    session.add(
+                        TimelineEntry(
+                            incident_id=incident.id,
+                            at=start + timedelta(minutes=minutes),
+                            kind=kind,
+                            subkind=subkind,
+                            author_id="ou_mkt",
+                            text=text,
+                        )
+                    )
                 for minutes, value in ((10, 0.25), (60, 0.31), (150, 0.18)):
-                    session.add(MetricSample(incident_id=incident.id, metric="negative_ratio", value=value,
-                                             platform="xhs", at=start + timedelta(minutes=minutes), source="message"))
-                session.add(IncidentStep(incident_id=incident.id, step_id="first_response", role="ops", active=True,
-                                         due_at=start + timedelta(hours=2), status="done",
-                                         done_at=start + timedelta(minutes=40)))
+                    session.add(
+                        MetricSample(
+                            incident_id=incident.id,
+                            metric="negative_ratio",
+                            value=value,
+                            platform="xhs",
+                            at=start + timedelta(minutes=minutes),
+                            source="message",
+                        )
+                    )
+                session.add(
+                    IncidentStep(
+                        incident_id=incident.id,
+                        step_id="first_response",
+                        role="ops",
+                        active=True,
+                        due_at=start + timedelta(hours=2),
+                        status="done",
+                        done_at=start + timedelta(minutes=40),
+                    )
+                )
         session.commit()
 
 
@@ -106,12 +153,20 @@ def main() -> int:
             n = 0
             while not done.is_set():
                 n += 1
-                payload = {"type": "message", "event_id": f"ev_bench_{n}", "message_id": f"om_bench_{n}",
-                           "chat_id": "oc_bench_0", "text": "收到"}
+                payload = {
+                    "type": "message",
+                    "event_id": f"ev_bench_{n}",
+                    "message_id": f"om_bench_{n}",
+                    "chat_id": "oc_bench_0",
+                    "text": "收到",
+                }
                 began = time.perf_counter()
-                inbox.record(engine, source="sandbox", keys=inbox.EventKeys(f"ev_bench_{n}", "message", f"om_bench_{n}",
-                                                                             "oc_bench_0"),
-                             payload=payload)
+                inbox.record(
+                    engine,
+                    source="sandbox",
+                    keys=inbox.EventKeys(f"ev_bench_{n}", "message", f"om_bench_{n}", "oc_bench_0"),
+                    payload=payload,
+                )
                 acks.append(time.perf_counter() - began)
                 time.sleep(0.02)
 
@@ -155,12 +210,18 @@ def main() -> int:
     print(f"groups {args.groups} × incidents {args.incidents} (SQLite)")
     print(f"due moment: one sweep queued {queued} messages, reviews for {sent} groups, in {due_moment * 1000:.0f} ms")
     acks.sort()
-    print(f"  meanwhile {len(acks)} inbound events stored: p50 {acks[len(acks) // 2] * 1000:.1f} ms, "
-          f"p99 {acks[int(len(acks) * 0.99)] * 1000:.1f} ms, max {acks[-1] * 1000:.1f} ms")
-    print(f"steady sweep: {steady * 1000:.1f} ms with the follow-up check, {without * 1000:.1f} ms without "
-          f"→ ratio {steady / without:.2f}×")
-    print(f"review.compute (all groups, {covered} incidents in the trend): {review_time * 1000:.0f} ms; "
-          f"baseline retro.compute of each: {baseline * 1000:.0f} ms → ratio {review_time / baseline:.2f}×")
+    print(
+        f"  meanwhile {len(acks)} inbound events stored: p50 {acks[len(acks) // 2] * 1000:.1f} ms, "
+        f"p99 {acks[int(len(acks) * 0.99)] * 1000:.1f} ms, max {acks[-1] * 1000:.1f} ms"
+    )
+    print(
+        f"steady sweep: {steady * 1000:.1f} ms with the follow-up check, {without * 1000:.1f} ms without "
+        f"→ ratio {steady / without:.2f}×"
+    )
+    print(
+        f"review.compute (all groups, {covered} incidents in the trend): {review_time * 1000:.0f} ms; "
+        f"baseline retro.compute of each: {baseline * 1000:.0f} ms → ratio {review_time / baseline:.2f}×"
+    )
     return 0
 
 

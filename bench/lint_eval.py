@@ -128,7 +128,7 @@ def finding_codes(result: Any) -> frozenset[str]:
 
 
 def default_lint() -> Callable[..., Any]:
-    from bot.lint import lint
+    from bot.drafting.lint import lint
 
     return lint
 

@@ -65,16 +65,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot import db  # noqa: E402
-from bot.models import (  # noqa: E402
-    Incident,
-    IncidentStep,
-    LevelChange,
-    MetricSample,
-    RoleAssignment,
-    StatementLint,
-    TimelineEntry,
-)
+from bot.core import db  # noqa: E402
+from bot.drafting.models import StatementLint  # noqa: E402
+from bot.incidents.models import Incident, RoleAssignment  # noqa: E402
+from bot.steps.models import IncidentStep  # noqa: E402
+from bot.timeline.models import LevelChange, MetricSample, TimelineEntry  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 24, 9, 10, tzinfo=TZ)  # detection
@@ -88,56 +83,114 @@ TARGET = 3.0
 # Negative share over the incident: (hours from start, level) knots, linear in between; a knot with the same
 # hour as the previous one is a jump (≥ 15 points: an escalation the retro must find).
 NEGATIVE_KNOTS = (
-    (0.0, 0.12), (1.8, 0.22), (1.8, 0.40),  # KOL repost → jump 1
-    (4.5, 0.45), (6.8, 0.30),  # KOL clarification, formal statement
-    (10.0, 0.28), (10.0, 0.47),  # Weibo hot search → jump 2
-    (16.0, 0.38), (26.0, 0.26), (26.0, 0.44),  # media report → jump 3
-    (34.0, 0.30), (41.0, 0.22), (41.0, 0.39),  # Douyin re-upload → jump 4
-    (50.0, 0.25), (58.0, 0.30), (58.0, 0.48),  # second wave → jump 5
-    (64.0, 0.24), (72.0, 0.15),
+    (0.0, 0.12),
+    (1.8, 0.22),
+    (1.8, 0.40),  # KOL repost → jump 1
+    (4.5, 0.45),
+    (6.8, 0.30),  # KOL clarification, formal statement
+    (10.0, 0.28),
+    (10.0, 0.47),  # Weibo hot search → jump 2
+    (16.0, 0.38),
+    (26.0, 0.26),
+    (26.0, 0.44),  # media report → jump 3
+    (34.0, 0.30),
+    (41.0, 0.22),
+    (41.0, 0.39),  # Douyin re-upload → jump 4
+    (50.0, 0.25),
+    (58.0, 0.30),
+    (58.0, 0.48),  # second wave → jump 5
+    (64.0, 0.24),
+    (72.0, 0.15),
 )
 JUMPS = sum(1 for a, b in zip(NEGATIVE_KNOTS, NEGATIVE_KNOTS[1:], strict=False) if a[0] == b[0])
 
 AUTHORS = (
-    ("ou_ceo", "周总"), ("ou_ops", "王运营"), ("ou_ops2", "刘运营"), ("ou_mkt", "李市场"), ("ou_mkt2", "孙公关"),
-    ("ou_cs", "陈客服"), ("ou_cs2", "吴客服"), ("ou_qa", "赵质检"), ("ou_intern", "小杨"),
+    ("ou_ceo", "周总"),
+    ("ou_ops", "王运营"),
+    ("ou_ops2", "刘运营"),
+    ("ou_mkt", "李市场"),
+    ("ou_mkt2", "孙公关"),
+    ("ou_cs", "陈客服"),
+    ("ou_cs2", "吴客服"),
+    ("ou_qa", "赵质检"),
+    ("ou_intern", "小杨"),
 )
 ROSTER = (
-    ("lead", "ou_ceo", "周总"), ("ops", "ou_ops", "王运营"), ("ops", "ou_ops2", "刘运营"),
-    ("marketing", "ou_mkt", "李市场"), ("marketing", "ou_mkt2", "孙公关"), ("support", "ou_cs", "陈客服"),
-    ("support", "ou_cs2", "吴客服"), ("qa", "ou_qa", "赵质检"),
+    ("lead", "ou_ceo", "周总"),
+    ("ops", "ou_ops", "王运营"),
+    ("ops", "ou_ops2", "刘运营"),
+    ("marketing", "ou_mkt", "李市场"),
+    ("marketing", "ou_mkt2", "孙公关"),
+    ("support", "ou_cs", "陈客服"),
+    ("support", "ou_cs2", "吴客服"),
+    ("qa", "ou_qa", "赵质检"),
 )
 
 NOTE_TEXTS = (
-    "收到，我去跟一下", "好的👌", "先统一口径，客服话术我来改", "质检报告下午三点前能出来吗？",
-    "这条笔记的作者已经私信我们了", "评论区有人晒了同批次的照片，看着确实有色差", "批次号我发群里了，大家核对一下",
-    "有用户说客服一直没回，我去看看排队情况", "法务那边建议先别提赔偿金额", "今晚谁值班？我到12点",
-    "刚和仓库确认，这批货还有 3200 件没发", "老板问现在最新的情况，谁整理一下", "这个话题小红书上还在涨",
-    "新闻客户端有人在问我们要回应", "有人说要去12315投诉", "截图我存证据了",
+    "收到，我去跟一下",
+    "好的👌",
+    "先统一口径，客服话术我来改",
+    "质检报告下午三点前能出来吗？",
+    "这条笔记的作者已经私信我们了",
+    "评论区有人晒了同批次的照片，看着确实有色差",
+    "批次号我发群里了，大家核对一下",
+    "有用户说客服一直没回，我去看看排队情况",
+    "法务那边建议先别提赔偿金额",
+    "今晚谁值班？我到12点",
+    "刚和仓库确认，这批货还有 3200 件没发",
+    "老板问现在最新的情况，谁整理一下",
+    "这个话题小红书上还在涨",
+    "新闻客户端有人在问我们要回应",
+    "有人说要去12315投诉",
+    "截图我存证据了",
 )
 SPREAD_TEXTS = (
-    "微博上有大V转发了，带了话题 #{n}", "抖音出现了搬运视频，播放量在涨", "上热搜了，第 {n} 位",
-    "有媒体记者私信要采访", "一个 {n} 万粉的博主转发了那篇吐槽笔记", "快手也有人搬运了",
-    "头条号发了一篇报道，标题很难听", "公众号“消费观察”写了长文", "weibo 上开始有人带节奏",
-    "小红书上又出了一篇同款吐槽笔记，{n} 赞", "douyin 评论区全是问退款的", "有记者在打客服电话核实",
+    "微博上有大V转发了，带了话题 #{n}",
+    "抖音出现了搬运视频，播放量在涨",
+    "上热搜了，第 {n} 位",
+    "有媒体记者私信要采访",
+    "一个 {n} 万粉的博主转发了那篇吐槽笔记",
+    "快手也有人搬运了",
+    "头条号发了一篇报道，标题很难听",
+    "公众号“消费观察”写了长文",
+    "weibo 上开始有人带节奏",
+    "小红书上又出了一篇同款吐槽笔记，{n} 赞",
+    "douyin 评论区全是问退款的",
+    "有记者在打客服电话核实",
 )
 ACTION_TEXTS = (
-    "已下架问题批次", "客服专项通道已开通，话术已更新", "已私信笔记作者沟通退款", "质检送样到第三方实验室",
-    "评论区置顶回复已更新", "已安排客服加班，排队清零", "已给所有下单用户发短信", "退款入口已挂到笔记评论区",
+    "已下架问题批次",
+    "客服专项通道已开通，话术已更新",
+    "已私信笔记作者沟通退款",
+    "质检送样到第三方实验室",
+    "评论区置顶回复已更新",
+    "已安排客服加班，排队清零",
+    "已给所有下单用户发短信",
+    "退款入口已挂到笔记评论区",
 )
 KOL_ACTION_TEXTS = (  # actions the retro reads as KOL/KOC clarifications (a few percent of the actions)
-    "已联系 3 位垂类博主做实测澄清", "KOC 实测视频已发布", "达人澄清笔记已发出", "博主实测结果：同批次正常，已转发",
+    "已联系 3 位垂类博主做实测澄清",
+    "KOC 实测视频已发布",
+    "达人澄清笔记已发出",
+    "博主实测结果：同批次正常，已转发",
 )
 KOL_ACTION_SHARE = 0.006
 DECISION_TEXTS = (
-    "决定：先发初步回应，正式声明等质检报告", "决定：问题批次全部召回", "决定：对买到问题批次的用户全额退款",
-    "决定：暂停该品投放", "决定：升级为一级事件，老板牵头", "决定：每天 18 点在笔记下更新进展",
+    "决定：先发初步回应，正式声明等质检报告",
+    "决定：问题批次全部召回",
+    "决定：对买到问题批次的用户全额退款",
+    "决定：暂停该品投放",
+    "决定：升级为一级事件，老板牵头",
+    "决定：每天 18 点在笔记下更新进展",
 )
 SYSTEM_TEXTS = ("级别调整为一级", "步骤“首次回应”已完成", "提醒：正式声明还有 30 分钟截止", "级别调整为二级")
 STATEMENTS = (
     ("initial", "我们看到了大家的反馈，正在核实这批产品的问题，今天内在这里更新进展。"),
-    ("formal", "关于近期部分用户反馈的产品色差问题：经第三方检测，11月批次存在染色工艺缺陷。"
-               "即日起购买该批次的用户可在 3 天内申请全额退款，客服专线 400-800-1234 24 小时受理。"),
+    (
+        "formal",
+        "关于近期部分用户反馈的产品色差问题：经第三方检测，11月批次存在染色工艺缺陷。"
+        "即日起购买该批次的用户可在 3 天内申请全额退款，客服专线 400-800-1234 24 小时受理。",
+    ),
     (None, "对于给您带来的不便我们深表歉意，公司高度重视，后续会妥善处理。"),
     (None, "退款已开放，截至今天 18 点已处理 1200 单，没收到的朋友私信我们。"),
     (None, "检测报告全文已发在这条笔记下面，欢迎大家监督。"),
@@ -150,19 +203,33 @@ ROOT_TEXTS = (
     ("root_deep", "没有舆情分级阈值，首次回应等了老板审批"),
 )
 SPREAD_LINKS = (
-    ("https://weibo.com/1234567890/{n}", "weibo"), ("https://www.douyin.com/video/{n}", "douyin"),
-    ("https://www.xiaohongshu.com/explore/{n}", "xhs"), ("https://news.example.com/a/{n}", "media"),
+    ("https://weibo.com/1234567890/{n}", "weibo"),
+    ("https://www.douyin.com/video/{n}", "douyin"),
+    ("https://www.xiaohongshu.com/explore/{n}", "xhs"),
+    ("https://news.example.com/a/{n}", "media"),
 )
 # Message metric samples: (metric, share of them, platform choices).
 METRIC_MIX = (
-    ("topic_reads", 0.25, ("xhs", "xhs", "weibo")), ("negative_ratio", 0.20, ("xhs",)),
-    ("note_exposure", 0.15, ("xhs",)), ("reposts", 0.10, ("xhs", "weibo", "douyin")), ("likes", 0.10, ("xhs",)),
-    ("comments", 0.10, ("xhs", "douyin")), ("complaints", 0.05, ("xhs",)), ("followers_lost", 0.03, ("xhs",)),
+    ("topic_reads", 0.25, ("xhs", "xhs", "weibo")),
+    ("negative_ratio", 0.20, ("xhs",)),
+    ("note_exposure", 0.15, ("xhs",)),
+    ("reposts", 0.10, ("xhs", "weibo", "douyin")),
+    ("likes", 0.10, ("xhs",)),
+    ("comments", 0.10, ("xhs", "douyin")),
+    ("complaints", 0.05, ("xhs",)),
+    ("followers_lost", 0.03, ("xhs",)),
     ("sales_change", 0.02, ("xhs",)),
 )
 METRIC_WORDS = {
-    "topic_reads": "话题阅读", "note_exposure": "笔记曝光", "reposts": "转发", "likes": "点赞", "comments": "评论",
-    "negative_ratio": "负面占比", "complaints": "投诉量", "sales_change": "销量变化", "followers_lost": "掉粉",
+    "topic_reads": "话题阅读",
+    "note_exposure": "笔记曝光",
+    "reposts": "转发",
+    "likes": "点赞",
+    "comments": "评论",
+    "negative_ratio": "负面占比",
+    "complaints": "投诉量",
+    "sales_change": "销量变化",
+    "followers_lost": "掉粉",
 }
 
 
@@ -182,8 +249,15 @@ def negative_level(hours: float) -> float:
 
 def count_value(metric: str, frac: float, rng: random.Random) -> float:
     """A count metric at `frac` (0–1) of the incident: growing, topic_reads past 1亿."""
-    peak = {"topic_reads": 1.6e8, "note_exposure": 4.2e7, "reposts": 2.3e5, "likes": 1.1e6, "comments": 1.8e5,
-            "complaints": 12_000, "followers_lost": 35_000}[metric]
+    peak = {
+        "topic_reads": 1.6e8,
+        "note_exposure": 4.2e7,
+        "reposts": 2.3e5,
+        "likes": 1.1e6,
+        "comments": 1.8e5,
+        "complaints": 12_000,
+        "followers_lost": 35_000,
+    }[metric]
     grown = peak * (1 - (1 - frac) ** 3)  # fast at first, flattening
     return float(round(max(1.0, grown * rng.uniform(0.97, 1.0)) + 500))
 
@@ -200,14 +274,14 @@ class Synthetic:
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     for i in range(0, len(rows), BATCH):
-        conn.execute(sa.insert(table), rows[i:i + BATCH])
+        conn.execute(sa.insert(table), rows[i : i + BATCH])
 
 
 def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed: int) -> Synthetic:
     """Insert the synthetic incident (and a small second one) with Core executemany in batches."""
     from bot.config import BUNDLED_PLAYBOOKS
-    from bot.lexicon import load as load_lexicon
-    from bot.lint import lint
+    from bot.drafting.lint import lint
+    from bot.library.lexicon import load as load_lexicon
 
     lexicon = load_lexicon(BUNDLED_PLAYBOOKS)
     rng = random.Random(seed)
@@ -220,23 +294,46 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
             (CHAT_ID, "11月批次色差吐槽笔记发酵", start + timedelta(minutes=15), close, 1),
             (OTHER_CHAT_ID, "另一群的小事件", start - timedelta(days=30), start - timedelta(days=29), 2),
         ):
-            result = conn.execute(sa.insert(Incident.__table__).returning(Incident.__table__.c.id), {
-                "chat_id": chat_id, "title": title, "playbook": PLAYBOOK, "playbook_reason": "产品质量",
-                "level": level, "status": "closed", "started_at": opened - timedelta(minutes=15),
-                "opened_at": opened, "closed_at": closed, "opened_by": "ou_ceo", "open_message_id": f"om_{chat_id}",
-                "remedy": "3天内可申请全额退款", "is_drill": False,
-            })
+            result = conn.execute(
+                sa.insert(Incident.__table__).returning(Incident.__table__.c.id),
+                {
+                    "chat_id": chat_id,
+                    "title": title,
+                    "playbook": PLAYBOOK,
+                    "playbook_reason": "产品质量",
+                    "level": level,
+                    "status": "closed",
+                    "started_at": opened - timedelta(minutes=15),
+                    "opened_at": opened,
+                    "closed_at": closed,
+                    "opened_by": "ou_ceo",
+                    "open_message_id": f"om_{chat_id}",
+                    "remedy": "3天内可申请全额退款",
+                    "is_drill": False,
+                },
+            )
             if chat_id == CHAT_ID:
                 out.incident_id = result.scalar_one()
             else:
                 out.other_incident_id = result.scalar_one()
         incident_id = out.incident_id
 
-        _insert(conn, RoleAssignment.__table__, [
-            {"chat_id": chat, "role": role, "user_id": user_id, "user_name": name, "assigned_by": "ou_ceo",
-             "assigned_at": start - timedelta(days=3)}
-            for chat in (CHAT_ID, OTHER_CHAT_ID) for role, user_id, name in ROSTER
-        ])
+        _insert(
+            conn,
+            RoleAssignment.__table__,
+            [
+                {
+                    "chat_id": chat,
+                    "role": role,
+                    "user_id": user_id,
+                    "user_name": name,
+                    "assigned_by": "ou_ceo",
+                    "assigned_at": start - timedelta(days=3),
+                }
+                for chat in (CHAT_ID, OTHER_CHAT_ID)
+                for role, user_id, name in ROSTER
+            ],
+        )
 
         # Timeline: `entries` entries at increasing event times over the three days. The metric entries carry
         # the message metric samples (one each); statements and root causes sit at fixed points.
@@ -248,8 +345,9 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
             fixed[_slot(minutes, entries, metric_slots, fixed)] = ("statement", subkind, text)
         for i, (subkind, text) in enumerate(ROOT_TEXTS):
             fixed[_slot(900 + 700 * i, entries, metric_slots, fixed)] = ("decision", subkind, text)
-        metric_order = [(metric, platforms) for metric, share, platforms in METRIC_MIX
-                        for _ in range(round(share * n_metric))]
+        metric_order = [
+            (metric, platforms) for metric, share, platforms in METRIC_MIX for _ in range(round(share * n_metric))
+        ]
         metric_order += [("topic_reads", ("xhs",))] * (n_metric - len(metric_order))
         rng.shuffle(metric_order)
         metric_iter = iter(metric_order[:n_metric])
@@ -282,10 +380,19 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
                 else:
                     value = count_value(metric, hours / (DURATION.total_seconds() / 3600), rng)
                     text = f"{METRIC_WORDS[metric]} {value / 10_000:.1f}万（{platform}）"
-                pending_samples.append((f"om_b{i}", {
-                    "incident_id": incident_id, "metric": metric, "value": value, "platform": platform,
-                    "at": at, "source": "message",
-                }))
+                pending_samples.append(
+                    (
+                        f"om_b{i}",
+                        {
+                            "incident_id": incident_id,
+                            "metric": metric,
+                            "value": value,
+                            "platform": platform,
+                            "at": at,
+                            "source": "message",
+                        },
+                    )
+                )
             else:
                 kind = rng.choices(kinds, weights)[0]
                 if kind == "note":
@@ -302,22 +409,46 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
                 else:
                     text, source, author_id, author_name = rng.choice(SYSTEM_TEXTS), "system", "bot", "危机助手"
             recalled = kind in ("note", "spread", "action") and rng.random() < 0.01
-            rows.append({
-                "incident_id": incident_id, "at": at, "kind": kind, "subkind": subkind, "author_id": author_id,
-                "author_name": author_name, "text": text, "message_id": f"om_b{i}", "source": source,
-                "links": links, "recalled": recalled, "pinned": kind == "statement", "classified_by": "rules",
-                "created_at": at + timedelta(seconds=1),
-            })
+            rows.append(
+                {
+                    "incident_id": incident_id,
+                    "at": at,
+                    "kind": kind,
+                    "subkind": subkind,
+                    "author_id": author_id,
+                    "author_name": author_name,
+                    "text": text,
+                    "message_id": f"om_b{i}",
+                    "source": source,
+                    "links": links,
+                    "recalled": recalled,
+                    "pinned": kind == "statement",
+                    "classified_by": "rules",
+                    "created_at": at + timedelta(seconds=1),
+                }
+            )
             out.visible_entries += not recalled
         # The other incident: a few entries and samples, so the filters filter.
         other_start = start - timedelta(days=30)
         for i in range(200):
-            rows.append({
-                "incident_id": out.other_incident_id, "at": other_start + timedelta(minutes=i), "kind": "note",
-                "subkind": None, "author_id": "ou_ops", "author_name": "王运营", "text": rng.choice(NOTE_TEXTS),
-                "message_id": f"om_o{i}", "source": "message", "links": None, "recalled": False, "pinned": False,
-                "classified_by": "rules", "created_at": other_start + timedelta(minutes=i),
-            })
+            rows.append(
+                {
+                    "incident_id": out.other_incident_id,
+                    "at": other_start + timedelta(minutes=i),
+                    "kind": "note",
+                    "subkind": None,
+                    "author_id": "ou_ops",
+                    "author_name": "王运营",
+                    "text": rng.choice(NOTE_TEXTS),
+                    "message_id": f"om_o{i}",
+                    "source": "message",
+                    "links": None,
+                    "recalled": False,
+                    "pinned": False,
+                    "classified_by": "rules",
+                    "created_at": other_start + timedelta(minutes=i),
+                }
+            )
         _insert(conn, TimelineEntry.__table__, rows)
         te = TimelineEntry.__table__
         ids = dict(conn.execute(sa.select(te.c.message_id, te.c.id).where(te.c.incident_id == incident_id)).all())
@@ -332,12 +463,29 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
             at = start + import_step * i + timedelta(seconds=rng.uniform(0, import_step.total_seconds()))
             hours = (at - start).total_seconds() / 3600
             value = round(min(0.95, max(0.01, negative_level(hours) + rng.gauss(0, 0.006))), 4)
-            sample_rows.append({"incident_id": incident_id, "metric": "negative_ratio", "value": value,
-                                "platform": "xhs", "at": at, "source": "import", "entry_id": None})
+            sample_rows.append(
+                {
+                    "incident_id": incident_id,
+                    "metric": "negative_ratio",
+                    "value": value,
+                    "platform": "xhs",
+                    "at": at,
+                    "source": "import",
+                    "entry_id": None,
+                }
+            )
         for i in range(500):
-            sample_rows.append({"incident_id": out.other_incident_id, "metric": "negative_ratio",
-                                "value": 0.2, "platform": "xhs", "at": other_start + timedelta(minutes=i),
-                                "source": "import", "entry_id": None})
+            sample_rows.append(
+                {
+                    "incident_id": out.other_incident_id,
+                    "metric": "negative_ratio",
+                    "value": 0.2,
+                    "platform": "xhs",
+                    "at": other_start + timedelta(minutes=i),
+                    "source": "import",
+                    "entry_id": None,
+                }
+            )
         _insert(conn, MetricSample.__table__, sample_rows)
         out.negative_in_window = comments + negative_messages  # all inside the window, none from a recalled entry
         assert not any(r.get("entry_id") in recalled_ids for r in sample_rows)
@@ -348,46 +496,96 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
             if row["kind"] != "statement" or row["text"] == STATEMENTS[-1][1]:
                 continue
             result = lint(row["text"], "statement" if row["subkind"] == "formal" else "reply", lexicon=lexicon)
-            lint_rows.append({
-                "entry_id": ids[row["message_id"]], "incident_id": incident_id, "score": result.score,
-                "findings": json.dumps([{"code": f.code, "severity": f.severity, "span": list(f.span),
-                                         "suggestion": f.suggestion, "text": f.text} for f in result.findings],
-                                       ensure_ascii=False),
-                "has_remedy": "no_remedy" not in result.codes,
-            })
+            lint_rows.append(
+                {
+                    "entry_id": ids[row["message_id"]],
+                    "incident_id": incident_id,
+                    "score": result.score,
+                    "findings": json.dumps(
+                        [
+                            {
+                                "code": f.code,
+                                "severity": f.severity,
+                                "span": list(f.span),
+                                "suggestion": f.suggestion,
+                                "text": f.text,
+                            }
+                            for f in result.findings
+                        ],
+                        ensure_ascii=False,
+                    ),
+                    "has_remedy": "no_remedy" not in result.codes,
+                }
+            )
         _insert(conn, StatementLint.__table__, lint_rows)
 
-        changes = ((140, 2, 1, "话题阅读 620万，升级为一级"), (1800, 1, 2, "负面占比回落到 25%，降为二级"),
-                   (2600, 2, 1, "抖音二次发酵，重新升级"))
-        _insert(conn, LevelChange.__table__, [
-            {"incident_id": incident_id, "at": start + timedelta(minutes=m), "from_level": a, "to_level": b,
-             "reason": reason} for m, a, b, reason in changes
-        ] + [{"incident_id": out.other_incident_id, "at": other_start, "from_level": 3, "to_level": 2,
-              "reason": "小事件"}])
+        changes = (
+            (140, 2, 1, "话题阅读 620万，升级为一级"),
+            (1800, 1, 2, "负面占比回落到 25%，降为二级"),
+            (2600, 2, 1, "抖音二次发酵，重新升级"),
+        )
+        _insert(
+            conn,
+            LevelChange.__table__,
+            [
+                {
+                    "incident_id": incident_id,
+                    "at": start + timedelta(minutes=m),
+                    "from_level": a,
+                    "to_level": b,
+                    "reason": reason,
+                }
+                for m, a, b, reason in changes
+            ]
+            + [
+                {
+                    "incident_id": out.other_incident_id,
+                    "at": other_start,
+                    "from_level": 3,
+                    "to_level": 2,
+                    "reason": "小事件",
+                }
+            ],
+        )
 
         step_rows = []
         plan = (  # step_id, role, due (min), done (min) or None, active
-            ("first_response", "ops", 60, 55, True), ("lead_briefing", "ops", 150, 175, True),
-            ("cs_channel", "support", 120, 95, True), ("qa_trace", "qa", 240, 230, True),
-            ("formal_statement", "marketing", 240, 270, True), ("segment_reply", "ops", 360, None, True),
-            ("qa_report", "qa", 1440, 1300, True), ("kol_clarify", "marketing", 480, 400, True),
+            ("first_response", "ops", 60, 55, True),
+            ("lead_briefing", "ops", 150, 175, True),
+            ("cs_channel", "support", 120, 95, True),
+            ("qa_trace", "qa", 240, 230, True),
+            ("formal_statement", "marketing", 240, 270, True),
+            ("segment_reply", "ops", 360, None, True),
+            ("qa_report", "qa", 1440, 1300, True),
+            ("kol_clarify", "marketing", 480, 400, True),
             ("legacy_hotline", "support", 600, None, True),  # a step since removed from the playbook
         )
         for position, (step_id, role, due, done, active) in enumerate(plan):
-            step_rows.append({
-                "incident_id": incident_id, "step_id": step_id, "role": role, "position": position,
-                "active": active, "due_at": start + timedelta(minutes=due),
-                "status": "done" if done is not None else "open",
-                "done_at": start + timedelta(minutes=done) if done is not None else None,
-                "done_by": "ou_ops" if done is not None else None,
-            })
+            step_rows.append(
+                {
+                    "incident_id": incident_id,
+                    "step_id": step_id,
+                    "role": role,
+                    "position": position,
+                    "active": active,
+                    "due_at": start + timedelta(minutes=due),
+                    "status": "done" if done is not None else "open",
+                    "done_at": start + timedelta(minutes=done) if done is not None else None,
+                    "done_by": "ou_ops" if done is not None else None,
+                }
+            )
         _insert(conn, IncidentStep.__table__, step_rows)
 
     out.rows = {
-        "timeline_entry": entries, "metric_sample": len(pending_samples) + comments,
-        "metric_sample (message)": len(pending_samples), "metric_sample (import: comment stand-ins)": comments,
-        "incident_step": len(step_rows), "level_change": len(changes), "statement_lint": len(lint_rows),
-        "role_assignment": len(ROSTER), "incident": 1,
+        "timeline_entry": entries,
+        "metric_sample": len(pending_samples) + comments,
+        "metric_sample (message)": len(pending_samples),
+        "metric_sample (import: comment stand-ins)": comments,
+        "incident_step": len(step_rows),
+        "level_change": len(changes),
+        "statement_lint": len(lint_rows),
+        "role_assignment": len(ROSTER),
+        "incident": 1,
     }
     out.build_s = time.perf_counter() - t0
     return out
@@ -405,8 +603,10 @@ def _slot(minutes: int, entries: int, taken: set[int], fixed: dict) -> int:
 
 
 def _tables() -> dict[str, sa.Table]:
-    return {model.__tablename__: model.__table__ for model in
-            (TimelineEntry, MetricSample, IncidentStep, LevelChange, StatementLint, RoleAssignment, Incident)}
+    return {
+        model.__tablename__: model.__table__
+        for model in (TimelineEntry, MetricSample, IncidentStep, LevelChange, StatementLint, RoleAssignment, Incident)
+    }
 
 
 def read_rows(engine: sa.Engine, incident_id: int, *, ordered: bool = False) -> int:
@@ -435,7 +635,10 @@ def load_orm(engine: sa.Engine, incident_id: int) -> int:
     """The same reads as ORM objects, as compute's helpers issue them (no processing)."""
     from sqlmodel import Session
 
-    from bot import roster, samples, steps, timeline
+    from bot.incidents import roster
+    from bot.steps import service as steps
+    from bot.timeline import samples
+    from bot.timeline import service as timeline
 
     with Session(engine) as session:
         incident = session.get(Incident, incident_id)
@@ -443,17 +646,19 @@ def load_orm(engine: sa.Engine, incident_id: int) -> int:
         count += len(steps.for_incident(session, incident_id))
         for model in (LevelChange, StatementLint):
             count += len(session.exec(sa.select(model).where(model.incident_id == incident_id)).all())
-        count += sum(len(roster.holders(session, incident.chat_id, role)) for role in
-                     ("lead", "ops", "marketing", "support", "qa"))
+        count += sum(
+            len(roster.holders(session, incident.chat_id, role))
+            for role in ("lead", "ops", "marketing", "support", "qa")
+        )
     return count
 
 
 def make_compute(engine: sa.Engine, incident_id: int) -> Callable[[], dict]:
     from sqlmodel import Session
 
-    from bot import retro
     from bot.config import BUNDLED_PLAYBOOKS
-    from bot.playbooks import load as load_playbooks
+    from bot.library.playbooks import load as load_playbooks
+    from bot.retro import compute as retro
 
     library = load_playbooks(BUNDLED_PLAYBOOKS)  # the app holds its library; not part of the compile
 
@@ -483,8 +688,10 @@ def check(doc: dict, synthetic: Synthetic) -> list[str]:
     if len(doc["timeline"]) != synthetic.visible_entries:
         problems.append(f"timeline has {len(doc['timeline'])} entries, expected {synthetic.visible_entries}")
     if len(doc["propagation"]["negative_ratio"]) != synthetic.negative_in_window:
-        problems.append(f"negative_ratio series has {len(doc['propagation']['negative_ratio'])} points, "
-                        f"expected {synthetic.negative_in_window}")
+        problems.append(
+            f"negative_ratio series has {len(doc['propagation']['negative_ratio'])} points, "
+            f"expected {synthetic.negative_in_window}"
+        )
     if len(doc["escalations"]) < JUMPS:
         problems.append(f"{len(doc['escalations'])} escalations found, expected at least {JUMPS}")
     milestones = {(m["metric"], m["threshold"]) for m in doc["propagation"]["milestones"]}
@@ -526,7 +733,7 @@ def _where(path: str, line: int) -> str:
     parts = p.parts
     for marker in ("site-packages", "dist-packages"):
         if marker in parts:
-            return f"{'/'.join(parts[parts.index(marker) + 1:])}:{line}"
+            return f"{'/'.join(parts[parts.index(marker) + 1 :])}:{line}"
     return f"{'/'.join(parts[-2:])}:{line}"
 
 
@@ -580,13 +787,20 @@ def postgres_database(base_url: str, keep: bool) -> Database:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=20_000, help="timeline entries (default 20000)")
-    parser.add_argument("--comments", type=int, default=200_000,
-                        help="comments, stood in for by imported negative_ratio samples (default 200000)")
+    parser.add_argument(
+        "--comments",
+        type=int,
+        default=200_000,
+        help="comments, stood in for by imported negative_ratio samples (default 200000)",
+    )
     parser.add_argument("--samples", type=int, default=2_000, help="metric samples from messages (default 2000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each, best taken (default 3)")
     parser.add_argument("--target", type=float, default=TARGET, help="max compute/baseline ratio (default 3.0)")
-    parser.add_argument("--database-url", default="",
-                        help="PostgreSQL URL: a throwaway schema is made there and dropped (default: temp SQLite)")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL: a throwaway schema is made there and dropped (default: temp SQLite)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile one compute run: top 15 functions")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database (temp file / schema)")
@@ -599,23 +813,31 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(text, file=sys.stderr, flush=True)
 
-    database = (postgres_database(args.database_url, args.keep) if args.database_url
-                else sqlite_database(args.keep))
-    report: dict[str, Any] = {"config": {
-        "entries": args.entries, "comments": args.comments, "message_samples": args.samples,
-        "comment_stand_in": "imported metric_sample rows (metric negative_ratio, source import)",
-        "repeat": args.repeat, "target": args.target, "database": database.label, "cpus": os.cpu_count(),
-        "python": sys.version.split()[0], "sqlalchemy": sa.__version__,
-    }}
+    database = postgres_database(args.database_url, args.keep) if args.database_url else sqlite_database(args.keep)
+    report: dict[str, Any] = {
+        "config": {
+            "entries": args.entries,
+            "comments": args.comments,
+            "message_samples": args.samples,
+            "comment_stand_in": "imported metric_sample rows (metric negative_ratio, source import)",
+            "repeat": args.repeat,
+            "target": args.target,
+            "database": database.label,
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "sqlalchemy": sa.__version__,
+        }
+    }
     engine = None
     try:
         say(f"migrating {database.label} …")
         db.upgrade(database.url)
         engine = db.make_engine(database.url)
-        say(f"inserting {args.entries} timeline entries, {args.samples} message samples, "
-            f"{args.comments} imported negative_ratio samples (comment stand-ins) …")
-        synthetic = build(engine, entries=args.entries, samples=args.samples, comments=args.comments,
-                          seed=args.seed)
+        say(
+            f"inserting {args.entries} timeline entries, {args.samples} message samples, "
+            f"{args.comments} imported negative_ratio samples (comment stand-ins) …"
+        )
+        synthetic = build(engine, entries=args.entries, samples=args.samples, comments=args.comments, seed=args.seed)
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))
@@ -633,21 +855,28 @@ def main(argv: list[str] | None = None) -> int:
         orm_s, _, orm_rows = best_of(lambda: load_orm(engine, iid), args.repeat)
         ratio = comp_s / base_s
         problems = check(doc, synthetic)
-        report.update({
-            "rows_read": rows_read,
-            "baseline_s": base_s, "baseline_runs_s": base_all,
-            "compute_s": comp_s, "compute_runs_s": comp_all,
-            "ratio": ratio, "pass": ratio <= args.target and not problems,
-            "context": {"ordered_read_s": ordered_s, "orm_load_s": orm_s, "orm_rows": orm_rows},
-            "output": {
-                "timeline": len(doc["timeline"]), "negative_ratio_points": len(doc["propagation"]["negative_ratio"]),
-                "escalations": len(doc["escalations"]), "milestones": len(doc["propagation"]["milestones"]),
-                "platforms": [p["platform"] for p in doc["propagation"]["platforms"]],
-                "steps": f"{doc['kpis']['steps_met']}/{doc['kpis']['steps_total']}",
-                "findings": dict(Counter(f["code"] for f in doc["findings"])),
-            },
-            "problems": problems,
-        })
+        report.update(
+            {
+                "rows_read": rows_read,
+                "baseline_s": base_s,
+                "baseline_runs_s": base_all,
+                "compute_s": comp_s,
+                "compute_runs_s": comp_all,
+                "ratio": ratio,
+                "pass": ratio <= args.target and not problems,
+                "context": {"ordered_read_s": ordered_s, "orm_load_s": orm_s, "orm_rows": orm_rows},
+                "output": {
+                    "timeline": len(doc["timeline"]),
+                    "negative_ratio_points": len(doc["propagation"]["negative_ratio"]),
+                    "escalations": len(doc["escalations"]),
+                    "milestones": len(doc["propagation"]["milestones"]),
+                    "platforms": [p["platform"] for p in doc["propagation"]["platforms"]],
+                    "steps": f"{doc['kpis']['steps_met']}/{doc['kpis']['steps_total']}",
+                    "findings": dict(Counter(f["code"] for f in doc["findings"])),
+                },
+                "problems": problems,
+            }
+        )
         if args.profile:
             say("profiling one compute run …")
             report["profile"] = profile(compute)
@@ -665,34 +894,49 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_report(r: dict[str, Any]) -> None:
     cfg, rows, ctx, out = r["config"], r["rows"], r["context"], r["output"]
-    print(f"crisis-retro-bot retro compile bench — db {cfg['database']}, {cfg['cpus']} CPUs, "
-          f"python {cfg['python']}, SQLAlchemy {cfg['sqlalchemy']}, best of {cfg['repeat']} after a warm-up")
-    print(f"synthetic incident: {rows['timeline_entry']} timeline entries, {rows['metric_sample']} metric samples "
-          f"({rows['metric_sample (message)']} from messages + {rows['metric_sample (import: comment stand-ins)']} "
-          f"imported negative_ratio samples standing in for {cfg['comments']} comments: there is no comments "
-          f"table yet), {rows['incident_step']} steps, {rows['level_change']} level changes, "
-          f"{rows['statement_lint']} statement lints, {rows['role_assignment']} roster rows "
-          f"(inserted in {r['build_s']:.1f}s)")
+    print(
+        f"crisis-retro-bot retro compile bench — db {cfg['database']}, {cfg['cpus']} CPUs, "
+        f"python {cfg['python']}, SQLAlchemy {cfg['sqlalchemy']}, best of {cfg['repeat']} after a warm-up"
+    )
+    print(
+        f"synthetic incident: {rows['timeline_entry']} timeline entries, {rows['metric_sample']} metric samples "
+        f"({rows['metric_sample (message)']} from messages + {rows['metric_sample (import: comment stand-ins)']} "
+        f"imported negative_ratio samples standing in for {cfg['comments']} comments: there is no comments "
+        f"table yet), {rows['incident_step']} steps, {rows['level_change']} level changes, "
+        f"{rows['statement_lint']} statement lints, {rows['role_assignment']} roster rows "
+        f"(inserted in {r['build_s']:.1f}s)"
+    )
     print()
-    print(f"  baseline  read {r['rows_read']} rows into tuples   {r['baseline_s'] * 1000:9.0f} ms"
-          f"   runs {', '.join(f'{t * 1000:.0f}' for t in r['baseline_runs_s'])}")
-    print(f"  compute   bot.retro.compute                {r['compute_s'] * 1000:9.0f} ms"
-          f"   runs {', '.join(f'{t * 1000:.0f}' for t in r['compute_runs_s'])}")
+    print(
+        f"  baseline  read {r['rows_read']} rows into tuples   {r['baseline_s'] * 1000:9.0f} ms"
+        f"   runs {', '.join(f'{t * 1000:.0f}' for t in r['baseline_runs_s'])}"
+    )
+    print(
+        f"  compute   bot.retro.compute                {r['compute_s'] * 1000:9.0f} ms"
+        f"   runs {', '.join(f'{t * 1000:.0f}' for t in r['compute_runs_s'])}"
+    )
     print(f"  ratio     compute / baseline               {r['ratio']:9.2f}x   target ≤ {cfg['target']:g}x")
-    print(f"  context:  same reads ordered as compute {ctx['ordered_read_s'] * 1000:.0f} ms "
-          f"({ctx['ordered_read_s'] / r['baseline_s']:.2f}x); as ORM objects {ctx['orm_load_s'] * 1000:.0f} ms "
-          f"({ctx['orm_load_s'] / r['baseline_s']:.2f}x); compute minus ORM load "
-          f"{(r['compute_s'] - ctx['orm_load_s']) * 1000:.0f} ms")
-    print(f"  output:   {out['timeline']} timeline entries, {out['negative_ratio_points']} negative-share points, "
-          f"{out['escalations']} escalations, {out['milestones']} milestones, platforms {out['platforms']}, "
-          f"steps met {out['steps']}, findings {out['findings']}")
+    print(
+        f"  context:  same reads ordered as compute {ctx['ordered_read_s'] * 1000:.0f} ms "
+        f"({ctx['ordered_read_s'] / r['baseline_s']:.2f}x); as ORM objects {ctx['orm_load_s'] * 1000:.0f} ms "
+        f"({ctx['orm_load_s'] / r['baseline_s']:.2f}x); compute minus ORM load "
+        f"{(r['compute_s'] - ctx['orm_load_s']) * 1000:.0f} ms"
+    )
+    print(
+        f"  output:   {out['timeline']} timeline entries, {out['negative_ratio_points']} negative-share points, "
+        f"{out['escalations']} escalations, {out['milestones']} milestones, platforms {out['platforms']}, "
+        f"steps met {out['steps']}, findings {out['findings']}"
+    )
     for problem in r["problems"]:
         print(f"PROBLEM: {problem}")
     print()
     if "profile" in r:
         print(r["profile"])
-    print("verdict:", "PASS" if r["pass"] else "FAIL",
-          f"(compute {r['ratio']:.2f}x the baseline, target ≤ {cfg['target']:g}x)")
+    print(
+        "verdict:",
+        "PASS" if r["pass"] else "FAIL",
+        f"(compute {r['ratio']:.2f}x the baseline, target ≤ {cfg['target']:g}x)",
+    )
 
 
 if __name__ == "__main__":

@@ -429,8 +429,8 @@ def wait_drained(url: str, fake, expected_replies: set[str], timeout: float) -> 
 def verify(database_url: str, prefix: str, batch: Batch, fake) -> dict[str, Any]:
     from sqlmodel import Session, select
 
-    from bot.db import make_engine
-    from bot.models import InboxEvent, OutboxMessage
+    from bot.core.db import make_engine
+    from bot.core.models import InboxEvent, OutboxMessage
 
     pattern = f"ev_{prefix}_%"
     engine = make_engine(database_url)

@@ -12,11 +12,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from bot import db, inbox, llm, outbox
+from bot.clock.now import utcnow
 from bot.config import Mode, Settings, get_settings
-from bot.messenger import ChatReader, Messenger
-from bot.runtime import Runtime
-from bot.timeutil import utcnow
+from bot.core import db, inbox, llm, outbox
+from bot.core.messenger import ChatReader, Messenger
+from bot.core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,9 @@ def create_app(
 
     @app.get("/reports/{incident_id}", response_class=HTMLResponse)
     def report_page(incident_id: int, sig: str = "") -> HTMLResponse:
-        from bot import reportlinks, retrospective
-        from bot.models import Incident
+        from bot.incidents.models import Incident
+        from bot.retro import flows as retrospective
+        from bot.retro import links as reportlinks
 
         with Session(engine) as session:
             key = reportlinks.secret(session, settings)

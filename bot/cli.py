@@ -51,7 +51,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 def playbook_problems(folder: Path) -> list[str]:
     """Every problem in the playbooks, the severity levels, the drill scenarios and the lexicon."""
-    from bot import drills, lexicon, playbooks
+    from bot.library import drills, lexicon, playbooks
 
     found: list[str] = []
     try:
@@ -107,10 +107,11 @@ def retro(
 
     from sqlmodel import Session
 
-    from bot import db, report
-    from bot import retro as retro_data
-    from bot.models import Incident
-    from bot.playbooks import load as load_playbooks
+    from bot.core import db
+    from bot.incidents.models import Incident
+    from bot.library.playbooks import load as load_playbooks
+    from bot.retro import compute as retro_data
+    from bot.retro import render as report
 
     settings = _settings()
     if incident_id is None and chat is None:
@@ -119,13 +120,15 @@ def retro(
     engine = db.make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            incident = session.get(Incident, incident_id) if incident_id is not None else (
-                retro_data.latest_for_chat(session, chat))
+            incident = (
+                session.get(Incident, incident_id)
+                if incident_id is not None
+                else (retro_data.latest_for_chat(session, chat))
+            )
             if incident is None or (chat is not None and incident.chat_id != chat):
                 typer.echo(f"no such incident ({incident_id if incident_id is not None else 'chat ' + chat})", err=True)
                 raise typer.Exit(1)
-            data = retro_data.compute(session, incident, library=load_playbooks(settings.playbook_dir),
-                                      tz=settings.tz)
+            data = retro_data.compute(session, incident, library=load_playbooks(settings.playbook_dir), tz=settings.tz)
     finally:
         engine.dispose()
     if format is Format.json:
@@ -158,11 +161,12 @@ def review(
 
     from sqlmodel import Session
 
-    from bot import db, reviewviews
-    from bot import review as review_data
-    from bot.playbooks import load as load_playbooks
-    from bot.quarters import Quarter, QuarterError
-    from bot.timeutil import utcnow
+    from bot.clock.now import utcnow
+    from bot.clock.quarters import Quarter, QuarterError
+    from bot.core import db
+    from bot.followups import review as review_data
+    from bot.followups import review_messaging as reviewviews
+    from bot.library.playbooks import load as load_playbooks
 
     settings = _settings()
     now = utcnow()
@@ -174,12 +178,17 @@ def review(
     engine = db.make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            data = review_data.compute(session, quarter=which, library=load_playbooks(settings.playbook_dir),
-                                       tz=settings.tz, now=now, chat_id=chat)
+            data = review_data.compute(
+                session,
+                quarter=which,
+                library=load_playbooks(settings.playbook_dir),
+                tz=settings.tz,
+                now=now,
+                chat_id=chat,
+            )
     finally:
         engine.dispose()
-    text = (json.dumps(data, ensure_ascii=False, indent=2) if format is ReviewFormat.json
-            else reviewviews.markdown(data))
+    text = json.dumps(data, ensure_ascii=False, indent=2) if format is ReviewFormat.json else reviewviews.markdown(data)
     if out is None:
         typer.echo(text)
     else:
@@ -192,7 +201,7 @@ def playbooks_export(
     out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
 ) -> None:
     """The active playbooks and thresholds as a Markdown annual risk plan (年度风险预案)."""
-    from bot import annualplan
+    from bot.followups import annual_plan as annualplan
 
     settings = _settings()
     folder = settings.playbook_dir
@@ -217,7 +226,7 @@ def playbooks_export(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations."""
-    from bot import db
+    from bot.core import db
 
     _setup_logging()
     settings = _settings()

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.core.router import Router
 
 
 def build_router() -> Router:
     from handlers import action, crisis, draft, drill, help, log, metric, playbook, retro, review, roles, root, steps
 
-    return Router(crisis.commands, roles.commands, log.commands, metric.commands, steps.commands, draft.commands,
-                  root.commands, action.commands, retro.commands, review.commands, drill.commands,
-                  playbook.commands, help.commands)
+    return Router(
+        crisis.commands,
+        roles.commands,
+        log.commands,
+        metric.commands,
+        steps.commands,
+        draft.commands,
+        root.commands,
+        action.commands,
+        retro.commands,
+        review.commands,
+        drill.commands,
+        playbook.commands,
+        help.commands,
+    )

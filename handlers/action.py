@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import actions, actionviews, eventtime, incidents, report, retro, roster
-from bot.messages import CardAction
-from bot.models import ActionItem
-from bot.roles import label
-from bot.router import CommandRequest, Commands, Context, Reply, UserError
-from bot.wording import say
+from bot.clock import parse as eventtime
+from bot.core.messages import CardAction
+from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
+from bot.core.wording import say
+from bot.followups import action_messaging as actionviews
+from bot.followups import actions
+from bot.followups.models import ActionItem
+from bot.incidents import roster
+from bot.incidents import service as incidents
+from bot.library.roles import label
+from bot.retro import compute as retro
+from bot.retro import render as report
 from handlers.common import current_incident, parse_or_explain
 
 commands = Commands()
@@ -18,8 +24,13 @@ KEYS = {"due": "due", "截止": "due"}
 VERBS = {"done": "done", "完成": "done", "drop": "drop", "取消": "drop", "defer": "defer", "延期": "defer"}
 
 
-@commands.command("action", "改进", usage="/action <改进项> @负责人 [due=YYYY-MM-DD]",
-                  summary="记录改进项（/改进 … 截止=）；/改进 完成|取消|延期 <编号> [原因] 更新", group_only=True)
+@commands.command(
+    "action",
+    "改进",
+    usage="/action <改进项> @负责人 [due=YYYY-MM-DD]",
+    summary="记录改进项（/改进 … 截止=）；/改进 完成|取消|延期 <编号> [原因] 更新",
+    group_only=True,
+)
 def action(request: CommandRequest) -> Reply:
     first, _, rest = request.args.partition(" ")
     if first.lower() in VERBS and rest.strip()[:1].isdigit():
@@ -35,8 +46,15 @@ def action(request: CommandRequest) -> Reply:
         raise UserError(say("action_needs_owner"))
     due = _date(request, args.options.get("due"))
     incident = current_incident_or_latest(request)
-    item = actions.create(request.ctx.session, incident, text=text, owners=[m.user_id for m in request.mentions],
-                          due=due, by=request.message.sender_id, at=request.message.created_at)
+    item = actions.create(
+        request.ctx.session,
+        incident,
+        text=text,
+        owners=[m.user_id for m in request.mentions],
+        due=due,
+        by=request.message.sender_id,
+        at=request.message.created_at,
+    )
     return say("action_created", item=item, owners=actions.owners_of(item))
 
 
@@ -61,13 +79,15 @@ def _update(request: CommandRequest, verb: str, rest: str) -> Reply:
         raise UserError(say("action_unknown", number=number))
     args = parse_or_explain(tail, KEYS)
     new_due = _date(request, args.options.get("due"))
-    actions.update(request.ctx.session, item, verb=verb, reason=args.text.strip(), at=request.message.created_at,
-                   new_due=new_due)
+    actions.update(
+        request.ctx.session, item, verb=verb, reason=args.text.strip(), at=request.message.created_at, new_due=new_due
+    )
     return say("action_updated", item=item, verb=verb)
 
 
-@commands.command("actions", usage="/actions", summary="列出本群未完成的改进项（卡片上可直接完成或延期）",
-                  group_only=True)
+@commands.command(
+    "actions", usage="/actions", summary="列出本群未完成的改进项（卡片上可直接完成或延期）", group_only=True
+)
 def list_actions(request: CommandRequest) -> Reply:
     return actionviews.list_card(actions.open_items(request.ctx.session, request.chat_id), chat_id=request.chat_id)
 
@@ -84,9 +104,12 @@ def _press(action: CardAction, ctx: Context, verb: str) -> Reply:
     if item.status != "open":
         return None  # a double click (or a stale card) changes nothing
     actions.update(ctx.session, item, verb=verb, reason="", at=action.created_at)
-    return [say("action_updated", item=item, verb=verb),
-            actionviews.list_card(actions.open_items(ctx.session, action.chat_id), chat_id=action.chat_id,
-                                  update_message_id=action.message_id)]
+    return [
+        say("action_updated", item=item, verb=verb),
+        actionviews.list_card(
+            actions.open_items(ctx.session, action.chat_id), chat_id=action.chat_id, update_message_id=action.message_id
+        ),
+    ]
 
 
 @commands.action("action_done")
@@ -104,7 +127,8 @@ def press_suggestion(action: CardAction, ctx: Context) -> Reply:
     """One click on the retro card: the recommendation becomes an item, owned by the role's members."""
     incident = incidents.get(ctx.session, int(action.value.get("incident", 0) or 0))
     recommendation = report.load_recommendations(ctx.settings.playbook_dir)["recommendations"].get(
-        str(action.value.get("rec", "")))
+        str(action.value.get("rec", ""))
+    )
     if incident is None or incident.chat_id != action.chat_id or recommendation is None:
         raise UserError(say("unknown_action"))
     title = recommendation["title"]
@@ -112,8 +136,9 @@ def press_suggestion(action: CardAction, ctx: Context) -> Reply:
     if existing is not None:
         return say("action_suggestion_exists", item=existing)
     role = recommendation.get("role") or "lead"
-    owners = roster.holders(ctx.session, incident.chat_id, role) or roster.holders(ctx.session, incident.chat_id,
-                                                                                   "lead")
+    owners = roster.holders(ctx.session, incident.chat_id, role) or roster.holders(
+        ctx.session, incident.chat_id, "lead"
+    )
     if not owners:
         raise UserError(say("action_suggestion_no_owner", role=label(role), title=title))
     today = action.created_at.astimezone(ctx.settings.tz)
@@ -121,6 +146,13 @@ def press_suggestion(action: CardAction, ctx: Context) -> Reply:
         due = today.date() + timedelta(days=recommendation["within_days"])
     else:
         due = retro.next_review(action.created_at, ctx.settings.tz).date()
-    item = actions.create(ctx.session, incident, text=title, owners=[m.user_id for m in owners], due=due,
-                          by=action.user_id, at=action.created_at)
+    item = actions.create(
+        ctx.session,
+        incident,
+        text=title,
+        owners=[m.user_id for m in owners],
+        due=due,
+        by=action.user_id,
+        at=action.created_at,
+    )
     return say("action_created", item=item, owners=actions.owners_of(item))

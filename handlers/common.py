@@ -3,13 +3,13 @@ parse errors into user errors."""
 
 from __future__ import annotations
 
-from bot import incidents
-from bot.commandargs import Args, ArgsProblem, parse_args
-from bot.models import Incident
-from bot.playbooks import Library
-from bot.playbooks import load as load_playbooks
-from bot.router import CommandRequest, Context, UserError
-from bot.wording import say
+from bot.core.args import Args, ArgsProblem, parse_args
+from bot.core.router import CommandRequest, Context, UserError
+from bot.core.wording import say
+from bot.incidents import service as incidents
+from bot.incidents.models import Incident
+from bot.library.playbooks import Library
+from bot.library.playbooks import load as load_playbooks
 
 
 def current_incident(request: CommandRequest) -> Incident:

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
-from bot import drillruns, eventtime, incidents, lifecycle, retrospective, roster, views
-from bot.messages import Outbound
-from bot.playbooks import Library
-from bot.router import CommandRequest, Commands, Reply, UserError
-from bot.wording import say
+from bot.clock import parse as eventtime
+from bot.core.messages import Outbound
+from bot.core.router import CommandRequest, Commands, Reply, UserError
+from bot.core.wording import say
+from bot.drills import run as drillruns
+from bot.incidents import flows as lifecycle
+from bot.incidents import messaging as views
+from bot.incidents import roster
+from bot.incidents import service as incidents
+from bot.library.playbooks import Library
+from bot.retro import flows as retrospective
 from handlers.common import current_incident, library, parse_or_explain
 
 commands = Commands()
 
 OPEN_WORDS = ("open", "开启", "开始", "启动")
 CLOSE_WORDS = ("close", "结束", "关闭")
-OPEN_KEYS = {"type": "type", "类型": "type", "level": "level", "级别": "level", "since": "since", "开始": "since",
-             "new": "new", "另开": "new", "remedy": "remedy", "补救": "remedy"}
+OPEN_KEYS = {
+    "type": "type",
+    "类型": "type",
+    "level": "level",
+    "级别": "level",
+    "since": "since",
+    "开始": "since",
+    "new": "new",
+    "另开": "new",
+    "remedy": "remedy",
+    "补救": "remedy",
+}
 
 
-@commands.command("crisis", "危机", usage="/crisis open <标题> [type=预案] [level=1|2] [since=09:10]",
-                  summary="开启危机事件（/危机 开启 … 类型= 级别= 开始=）；/crisis close 或 /结束 结束事件",
-                  group_only=True)
+@commands.command(
+    "crisis",
+    "危机",
+    usage="/crisis open <标题> [type=预案] [level=1|2] [since=09:10]",
+    summary="开启危机事件（/危机 开启 … 类型= 级别= 开始=）；/crisis close 或 /结束 结束事件",
+    group_only=True,
+)
 def crisis(request: CommandRequest) -> Reply:
     sub, _, rest = request.args.partition(" ")
     if sub.lower() in OPEN_WORDS:
@@ -53,9 +73,18 @@ def open_incident(request: CommandRequest, raw: str) -> Reply:
     if already and args.options.get("new", "").lower() not in ("yes", "true", "1", "是"):
         return say("already_open", incident=already[0])
     opened = lifecycle.open_incident(
-        ctx.session, settings=ctx.settings, library=lib, reader=ctx.reader, chat_id=request.chat_id, title=title,
-        choice=lifecycle.choose_playbook(lib, title, playbook), level=level, since=since,
-        opened_at=message.created_at, opened_by=message.sender_id, opened_by_name=message.sender_name,
+        ctx.session,
+        settings=ctx.settings,
+        library=lib,
+        reader=ctx.reader,
+        chat_id=request.chat_id,
+        title=title,
+        choice=lifecycle.choose_playbook(lib, title, playbook),
+        level=level,
+        since=since,
+        opened_at=message.created_at,
+        opened_by=message.sender_id,
+        opened_by_name=message.sender_name,
         message_id=message.message_id,
     )
     if args.options.get("remedy"):
@@ -89,15 +118,23 @@ def _level(raw: str | None) -> int | None:
 def close_incident(request: CommandRequest) -> Reply:
     incident = current_incident(request)
     message = request.message
-    lifecycle.close_incident(request.ctx.session, incident, at=message.created_at, by=message.sender_id,
-                             by_name=message.sender_name, message_id=message.message_id)
+    lifecycle.close_incident(
+        request.ctx.session,
+        incident,
+        at=message.created_at,
+        by=message.sender_id,
+        by_name=message.sender_name,
+        message_id=message.message_id,
+    )
     duration = eventtime.format_duration((incident.closed_at - incident.started_at).total_seconds() / 60)
-    compiled = retrospective.compile_retro(request.ctx.session, incident, request.ctx.settings,
-                                           request.ctx.llm)
-    return [say("closed", incident=incident, duration=duration),
-            *views.retro_outputs(compiled, chat_id=request.chat_id,
-                                 leads=roster.holders(request.ctx.session, request.chat_id, "lead")),
-            *drillruns.closed_by_hand(request.ctx.session, request.ctx.settings, library(request), incident)]
+    compiled = retrospective.compile_retro(request.ctx.session, incident, request.ctx.settings, request.ctx.llm)
+    return [
+        say("closed", incident=incident, duration=duration),
+        *views.retro_outputs(
+            compiled, chat_id=request.chat_id, leads=roster.holders(request.ctx.session, request.chat_id, "lead")
+        ),
+        *drillruns.closed_by_hand(request.ctx.session, request.ctx.settings, library(request), incident),
+    ]
 
 
 @commands.command("status", "状态", usage="/status", summary="当前事件的级别、数据和分工", group_only=True)
@@ -107,5 +144,10 @@ def status(request: CommandRequest) -> Reply:
         incident = incidents.latest(request.ctx.session, request.chat_id)
     if incident is None:
         raise UserError(say("no_incident_yet"))
-    return views.status_card(request.ctx.session, incident, library=library(request), settings=request.ctx.settings,
-                             now=request.message.created_at)
+    return views.status_card(
+        request.ctx.session,
+        incident,
+        library=library(request),
+        settings=request.ctx.settings,
+        now=request.message.created_at,
+    )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import drillruns, drillviews, schedules, views
-from bot.playbooks import PlaybookError
-from bot.router import CommandRequest, Commands, Reply, UserError
-from bot.wording import say
+from bot.core.router import CommandRequest, Commands, Reply, UserError
+from bot.core.wording import say
+from bot.drills import messaging as drillviews
+from bot.drills import run as drillruns
+from bot.followups import cadence as schedules
+from bot.incidents import messaging as views
+from bot.library.playbooks import PlaybookError
 from handlers.common import library, parse_or_explain
 
 commands = Commands()
@@ -21,9 +24,13 @@ KEYS = {"speed": "speed", "速度": "speed"}
 SCHEDULE_KEYS = {"day": "day", "日": "day", "time": "time", "时间": "time"}
 
 
-@commands.command("drill", "演练", usage="/drill start <场景> [speed=10] | stop | list | schedule day=15 time=10:00",
-                  summary="危机应对模拟演练：/演练 开始 产品瑕疵 速度=10 · /演练 结束 · /演练 列表 · /演练 设置 日=15",
-                  group_only=True)
+@commands.command(
+    "drill",
+    "演练",
+    usage="/drill start <场景> [speed=10] | stop | list | schedule day=15 time=10:00",
+    summary="危机应对模拟演练：/演练 开始 产品瑕疵 速度=10 · /演练 结束 · /演练 列表 · /演练 设置 日=15",
+    group_only=True,
+)
 def drill(request: CommandRequest) -> Reply:
     sub, _, rest = request.args.partition(" ")
     sub = sub.lower()
@@ -65,8 +72,16 @@ def start(request: CommandRequest, raw: str) -> Reply:
     if scenario.playbook not in lib.playbooks:
         raise UserError(say("drill_playbook_missing", scenario=scenario))
     started = drillruns.start(
-        ctx.session, settings=ctx.settings, library=lib, scenario=scenario, speed=speed, chat_id=request.chat_id,
-        at=message.created_at, by=message.sender_id, by_name=message.sender_name, message_id=message.message_id,
+        ctx.session,
+        settings=ctx.settings,
+        library=lib,
+        scenario=scenario,
+        speed=speed,
+        chat_id=request.chat_id,
+        at=message.created_at,
+        by=message.sender_id,
+        by_name=message.sender_name,
+        message_id=message.message_id,
     )
     card = views.opening_card(ctx.session, started.opened, library=lib, settings=ctx.settings)
     return [card, drillviews.started_message(started, library=lib, settings=ctx.settings)]
@@ -77,9 +92,17 @@ def stop(request: CommandRequest) -> Reply:
     run = drillruns.running(ctx.session, request.chat_id)
     if run is None:
         raise UserError(say("drill_not_running"))
-    return drillruns.stop(ctx.session, ctx.settings, library(request), run, at=message.created_at,
-                          by=message.sender_id, by_name=message.sender_name, message_id=message.message_id,
-                          llm=ctx.llm)
+    return drillruns.stop(
+        ctx.session,
+        ctx.settings,
+        library(request),
+        run,
+        at=message.created_at,
+        by=message.sender_id,
+        by_name=message.sender_name,
+        message_id=message.message_id,
+        llm=ctx.llm,
+    )
 
 
 def schedule(request: CommandRequest, raw: str) -> Reply:

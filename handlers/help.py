@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.messages import BotAdded, Card, Markdown
-from bot.router import CommandRequest, Commands, Context, help_entries
-from bot.wording import say
+from bot.core.messages import BotAdded, Card, Markdown
+from bot.core.router import CommandRequest, Commands, Context, help_entries
+from bot.core.wording import say
 
 commands = Commands()
 

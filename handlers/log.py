@@ -3,11 +3,14 @@ public response; recalls are marked; a pin reaction adds a message at its origin
 
 from __future__ import annotations
 
-from bot import conversation, incidents, timeline, views
-from bot.lexicon import load as load_lexicon
-from bot.messages import Inbound, Outbound, Reacted, Recalled
-from bot.router import CommandRequest, Commands, Context, Reply, UserError
-from bot.wording import say
+from bot.core.messages import Inbound, Outbound, Reacted, Recalled
+from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
+from bot.core.wording import say
+from bot.incidents import messaging as views
+from bot.incidents import service as incidents
+from bot.library.lexicon import load as load_lexicon
+from bot.timeline import ingest as conversation
+from bot.timeline import service as timeline
 from handlers.common import current_incident, library_of
 
 commands = Commands()
@@ -19,15 +22,17 @@ def _announce(ctx: Context, logged: conversation.Logged) -> list[Outbound]:
     """Severity announcements and step completions that logging a message caused."""
     if logged.incident is None:
         return []
-    texts = views.announcements(ctx.session, logged.incident, logged.findings, settings=ctx.settings,
-                                library=library_of(ctx))
+    texts = views.announcements(
+        ctx.session, logged.incident, logged.findings, settings=ctx.settings, library=library_of(ctx)
+    )
     if logged.statement_lint is not None:
         check = views.statement_check(logged.statement_lint)
         if check:
             texts.append(check)
     notes = [Outbound(chat_id=logged.incident.chat_id, text=text) for text in texts]
-    return notes + views.completion_notes(ctx.session, logged.incident, logged.completions,
-                                          settings=ctx.settings, now=ctx.now)
+    return notes + views.completion_notes(
+        ctx.session, logged.incident, logged.completions, settings=ctx.settings, now=ctx.now
+    )
 
 
 @commands.on_message
@@ -37,34 +42,62 @@ def log_message(message: Inbound, ctx: Context) -> Reply:
     return _announce(ctx, conversation.log_message(ctx.session, message, settings=ctx.settings))
 
 
-@commands.command("log", "记录", usage="/log <内容>", summary="补充一条时间线记录（其他消息也会自动记录）",
-                  group_only=True)
+@commands.command(
+    "log", "记录", usage="/log <内容>", summary="补充一条时间线记录（其他消息也会自动记录）", group_only=True
+)
 def log_explicitly(request: CommandRequest) -> Reply:
     if not request.args:
         raise UserError(say("log_needs_text"))
     incident = current_incident(request)
-    logged = conversation.log_message(request.ctx.session, request.message, settings=request.ctx.settings,
-                                      incident=incident, source="command", text=request.args)
+    logged = conversation.log_message(
+        request.ctx.session,
+        request.message,
+        settings=request.ctx.settings,
+        incident=incident,
+        source="command",
+        text=request.args,
+    )
     if logged.entry is None:
         return None
     return [say("logged", entry=logged.entry, settings=request.ctx.settings), *_announce(request.ctx, logged)]
 
 
-@commands.command("statement", "声明", usage="/statement initial|formal <内容>",
-                  summary="记录对外回应：初步回应或正式声明（也可发“【初步回应】…”“【正式声明】…”）", group_only=True)
+@commands.command(
+    "statement",
+    "声明",
+    usage="/statement initial|formal <内容>",
+    summary="记录对外回应：初步回应或正式声明（也可发“【初步回应】…”“【正式声明】…”）",
+    group_only=True,
+)
 def record_statement(request: CommandRequest) -> Reply:
     word, _, text = request.args.partition(" ")
     kind = STATEMENT_KINDS.get(word.lower())
     if kind is None or not text.strip():
         raise UserError(say("statement_usage"))
     incident = current_incident(request)
-    logged = conversation.log_message(request.ctx.session, request.message, settings=request.ctx.settings,
-                                      incident=incident, source="command", text=text.strip(), kind="statement",
-                                      subkind=kind)
+    logged = conversation.log_message(
+        request.ctx.session,
+        request.message,
+        settings=request.ctx.settings,
+        incident=incident,
+        source="command",
+        text=text.strip(),
+        kind="statement",
+        subkind=kind,
+    )
     if logged.entry is None:
         return None
-    return [say("statement_recorded", kind=kind, entry=logged.entry, incident=incident,
-                at=logged.entry.at, settings=request.ctx.settings), *_announce(request.ctx, logged)]
+    return [
+        say(
+            "statement_recorded",
+            kind=kind,
+            entry=logged.entry,
+            incident=incident,
+            at=logged.entry.at,
+            settings=request.ctx.settings,
+        ),
+        *_announce(request.ctx, logged),
+    ]
 
 
 @commands.on(Recalled)
@@ -92,11 +125,13 @@ def pin_by_reaction(event: Reacted, ctx: Context) -> Reply:
         ctx.session.add(existing)
         entry, logged = existing, None
     else:
-        logged = conversation.log_message(ctx.session, message, settings=ctx.settings, incident=incident,
-                                          source="pin", pinned=True)
+        logged = conversation.log_message(
+            ctx.session, message, settings=ctx.settings, incident=incident, source="pin", pinned=True
+        )
         entry = logged.entry
     if entry is None:
         return None
-    note = Outbound(chat_id=message.chat_id, text=say("pinned", entry=entry, settings=ctx.settings),
-                    reply_to=message.message_id)
+    note = Outbound(
+        chat_id=message.chat_id, text=say("pinned", entry=entry, settings=ctx.settings), reply_to=message.message_id
+    )
     return [note, *(_announce(ctx, logged) if logged else [])]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from bot import roster
-from bot.playbooks import PlaybookError, parse
-from bot.roles import label
-from bot.router import CommandRequest, Commands, Reply, UserError
-from bot.wording import say
+from bot.core.router import CommandRequest, Commands, Reply, UserError
+from bot.core.wording import say
+from bot.incidents import roster
+from bot.library.playbooks import PlaybookError, parse
+from bot.library.roles import label
 from handlers.common import library
 
 commands = Commands()
 LIST, SHOW, RELOAD = ("list", "列表"), ("show", "查看"), ("reload", "重新加载", "重载")
 
 
-@commands.command("playbook", "预案", usage="/playbook list|show <预案ID>|reload",
-                  summary="查看预案（/预案 列表 · /预案 查看 product_defect）；负责人可 /预案 重新加载")
+@commands.command(
+    "playbook",
+    "预案",
+    usage="/playbook list|show <预案ID>|reload",
+    summary="查看预案（/预案 列表 · /预案 查看 product_defect）；负责人可 /预案 重新加载",
+)
 def playbook(request: CommandRequest) -> Reply:
     sub, _, rest = request.args.partition(" ")
     sub = sub.lower()
@@ -23,7 +27,8 @@ def playbook(request: CommandRequest) -> Reply:
     if sub in SHOW:
         lib = library(request)
         chosen = lib.playbooks.get(rest.strip()) or next(
-            (p for p in lib.playbooks.values() if p.name == rest.strip()), None)
+            (p for p in lib.playbooks.values() if p.name == rest.strip()), None
+        )
         if chosen is None:
             raise UserError(say("unknown_playbook", word=rest.strip(), playbooks=list(lib.playbooks.values())))
         return say("playbook_show", playbook=chosen, label=label)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from bot import incidents, roster, timeline
-from bot.roles import LABELS, label, parse_role
-from bot.roster import Member
-from bot.router import CommandRequest, Commands, Reply, UserError
-from bot.wording import say
+from bot.core.router import CommandRequest, Commands, Reply, UserError
+from bot.core.wording import say
+from bot.incidents import roster
+from bot.incidents import service as incidents
+from bot.incidents.roster import Member
+from bot.library.roles import LABELS, label, parse_role
+from bot.timeline import service as timeline
 
 commands = Commands()
 
 
-@commands.command("role", "角色", usage="/role <角色> @成员…",
-                  summary="指定角色：lead 负责人 · ops 运营 · marketing 市场 · support 客服 · qa 质检",
-                  group_only=True)
+@commands.command(
+    "role",
+    "角色",
+    usage="/role <角色> @成员…",
+    summary="指定角色：lead 负责人 · ops 运营 · marketing 市场 · support 客服 · qa 质检",
+    group_only=True,
+)
 def assign_role(request: CommandRequest) -> Reply:
     word = request.args.split(maxsplit=1)[0] if request.args else ""
     role = parse_role(word)
@@ -23,13 +29,23 @@ def assign_role(request: CommandRequest) -> Reply:
     if not members:
         raise UserError(say("role_needs_mention", role=label(role)))
     ctx, message = request.ctx, request.message
-    added = roster.assign(ctx.session, chat_id=request.chat_id, role=role, members=members, by=message.sender_id,
-                          at=message.created_at)
+    added = roster.assign(
+        ctx.session, chat_id=request.chat_id, role=role, members=members, by=message.sender_id, at=message.created_at
+    )
     incident = incidents.for_message(ctx.session, request.chat_id, root_id=message.root_id)
     if incident is not None and added:
         names = "、".join(f"@{m.name}" for m in added)
-        timeline.add(ctx.session, incident, at=message.created_at, kind="decision",
-                     text=f"指定{label(role)}：{names}", author_id=message.sender_id,
-                     author_name=message.sender_name, message_id=message.message_id, source="command")
-    return say("role_assigned", role=label(role), added=added, holders=roster.holders(ctx.session, request.chat_id,
-                                                                                        role))
+        timeline.add(
+            ctx.session,
+            incident,
+            at=message.created_at,
+            kind="decision",
+            text=f"指定{label(role)}：{names}",
+            author_id=message.sender_id,
+            author_name=message.sender_name,
+            message_id=message.message_id,
+            source="command",
+        )
+    return say(
+        "role_assigned", role=label(role), added=added, holders=roster.holders(ctx.session, request.chat_id, role)
+    )

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from bot import incidents, roster, steps, views
-from bot.messages import CardAction, Outbound
-from bot.models import Incident
-from bot.router import CommandRequest, Commands, Context, Reply, UserError
-from bot.wording import say
+from bot.core.messages import CardAction, Outbound
+from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
+from bot.core.wording import say
+from bot.incidents import messaging as views
+from bot.incidents import roster
+from bot.incidents import service as incidents
+from bot.incidents.models import Incident
+from bot.steps import service as steps
 from handlers.common import current_incident, library, library_of
 
 commands = Commands()
 
 
-@commands.command("done", "完成", usage="/done <步骤ID>", summary="标记预案步骤完成（步骤ID见 /状态）",
-                  group_only=True)
+@commands.command("done", "完成", usage="/done <步骤ID>", summary="标记预案步骤完成（步骤ID见 /状态）", group_only=True)
 def mark_done(request: CommandRequest) -> Reply:
     incident = current_incident(request)
     playbook = library(request).playbooks.get(incident.playbook)
@@ -22,14 +24,16 @@ def mark_done(request: CommandRequest) -> Reply:
     row = next((r for r in rows if r.step_id == step_id), None)
     if row is None:
         raise UserError(say("unknown_step", word=step_id, rows=[r for r in rows if r.active]))
-    completion = steps.complete(request.ctx.session, incident, playbook, row, at=request.message.created_at,
-                                by=request.message.sender_id)
+    completion = steps.complete(
+        request.ctx.session, incident, playbook, row, at=request.message.created_at, by=request.message.sender_id
+    )
     if completion.outcome == "not_active":
         raise UserError(say("step_not_active", row=row, step=playbook.step(row.step_id)))
     if completion.outcome == "already":
         return say("step_already_done", row=row, step=playbook.step(row.step_id))
-    return views.completion_notes(request.ctx.session, incident, [completion], settings=request.ctx.settings,
-                                  now=request.ctx.now)
+    return views.completion_notes(
+        request.ctx.session, incident, [completion], settings=request.ctx.settings, now=request.ctx.now
+    )
 
 
 def _incident_step(action: CardAction, ctx: Context):
@@ -44,8 +48,15 @@ def _incident_step(action: CardAction, ctx: Context):
 
 
 def _card_update(ctx: Context, incident: Incident, playbook, role: str, action: CardAction) -> Outbound:
-    return views.role_card(ctx.session, incident, playbook, role, settings=ctx.settings, now=action.created_at,
-                           update_message_id=action.message_id)
+    return views.role_card(
+        ctx.session,
+        incident,
+        playbook,
+        role,
+        settings=ctx.settings,
+        now=action.created_at,
+        update_message_id=action.message_id,
+    )
 
 
 @commands.action("step_done")
@@ -73,5 +84,9 @@ def press_claim(action: CardAction, ctx: Context) -> Reply:
 def press_help(action: CardAction, ctx: Context) -> Reply:
     incident, playbook, row = _incident_step(action, ctx)
     lead_role = library_of(ctx).severity.levels[incident.level].lead_role
-    return say("step_help", user=action.user_id, step=playbook.step(row.step_id),
-               leads=roster.holders(ctx.session, incident.chat_id, lead_role))
+    return say(
+        "step_help",
+        user=action.user_id,
+        step=playbook.step(row.step_id),
+        leads=roster.holders(ctx.session, incident.chat_id, lead_role),
+    )

@@ -3,16 +3,29 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.db import make_engine
+# Every domain's tables, registered on SQLModel.metadata for autogenerate and comparisons.
+import bot.core.models  # noqa: F401
+import bot.drafting.models  # noqa: F401
+import bot.drills.models  # noqa: F401
+import bot.followups.models  # noqa: F401
+import bot.incidents.models  # noqa: F401
+import bot.sandbox.models  # noqa: F401
+import bot.scheduling.models  # noqa: F401
+import bot.steps.models  # noqa: F401
+import bot.timeline.models  # noqa: F401
+from bot.core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bot.db import make_engine
+from bot.core.db import make_engine
 from tests.fakes.feishu_openapi import FakeFeishu, reset_lark_token_cache
 
 
@@ -23,8 +23,12 @@ def db_url(tmp_path) -> Iterator[str]:
     engine = make_engine(url)
     with engine.begin() as conn:
         # A connection an earlier test left open must not block the reset (and so this test).
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))

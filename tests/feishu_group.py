@@ -9,19 +9,16 @@ import httpx
 
 from bot.app import create_app
 from tests.fakes.feishu_webhook import message_event, webhook_request
-from tests.support import ENCRYPT_KEY, VERIFICATION_TOKEN, feishu_settings, wait_until
+from tests.support import ENCRYPT_KEY, VERIFICATION_TOKEN, Clock, feishu_settings, wait_until
 
-PEOPLE = {"lead": ("ou_ceo", "周总"), "ops": ("ou_ops", "王运营"), "marketing": ("ou_mkt", "李市场"),
-          "support": ("ou_cs", "张客服"), "qa": ("ou_qa", "陈质检")}
+PEOPLE = {
+    "lead": ("ou_ceo", "周总"),
+    "ops": ("ou_ops", "王运营"),
+    "marketing": ("ou_mkt", "李市场"),
+    "support": ("ou_cs", "张客服"),
+    "qa": ("ou_qa", "陈质检"),
+}
 ROLE_WORDS = {"lead": "负责人", "ops": "运营", "marketing": "市场", "support": "客服", "qa": "质检"}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class FeishuGroup:
@@ -41,10 +38,16 @@ class FeishuGroup:
         before = len(self.fake.sent_messages)
         self.count += 1
         message_id = f"om_{self.count}_{int(self.clock.now.timestamp())}"
-        event = message_event(event_id=f"ev_{message_id}", message_id=message_id, chat_id=self.chat_id, text=text,
-                              sender_open_id=who, token=VERIFICATION_TOKEN,
-                              create_time_ms=int(self.clock.now.timestamp() * 1000),
-                              mentions=[{"open_id": i, "name": n} for i, n in mentions] or None)
+        event = message_event(
+            event_id=f"ev_{message_id}",
+            message_id=message_id,
+            chat_id=self.chat_id,
+            text=text,
+            sender_open_id=who,
+            token=VERIFICATION_TOKEN,
+            create_time_ms=int(self.clock.now.timestamp() * 1000),
+            mentions=[{"open_id": i, "name": n} for i, n in mentions] or None,
+        )
         assert self.post(event).status_code == 200
         assert wait_until(self.idle)
         return self.fake.sent_messages[before:]

@@ -7,11 +7,22 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
 from bot.config import Settings
 from tests.fakes.feishu_openapi import FakeFeishu
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_PLAYBOOKS = ROOT / "playbooks"
+DATA = ROOT / "tests" / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+SH = ZoneInfo("Asia/Shanghai")  # the zone the test scenarios are written in (BOT_TIMEZONE's default)
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SH)  # the default start of a scenario
 
 ENCRYPT_KEY = "test-encrypt-key"
 VERIFICATION_TOKEN = "vtoken"
@@ -78,7 +89,7 @@ def table_counts(db_url: str) -> dict[str, int]:
     """Rows per table of the bot's database: compare before and after to prove nothing changed."""
     import sqlalchemy as sa
 
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     engine = make_engine(db_url)
     try:
@@ -87,3 +98,19 @@ def table_counts(db_url: str) -> dict[str, int]:
             return {n: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
     finally:
         engine.dispose()
+
+
+class Clock:
+    """The time the bot believes it is: tests set `now` and advance it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+        return self.now

@@ -9,18 +9,28 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.db import make_engine
+from bot.core.db import make_engine
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG_VARS = ("FEISHU_", "DATABASE_URL", "OPENAI_", "BOT_TIMEZONE", "PLAYBOOK_DIR", "PUBLIC_BASE_URL",
-               "REPORT_SECRET", "ALLOWED_CHAT_IDS", "PROCESSING_PAUSED")
+CONFIG_VARS = (
+    "FEISHU_",
+    "DATABASE_URL",
+    "OPENAI_",
+    "BOT_TIMEZONE",
+    "PLAYBOOK_DIR",
+    "PUBLIC_BASE_URL",
+    "REPORT_SECRET",
+    "ALLOWED_CHAT_IDS",
+    "PROCESSING_PAUSED",
+)
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_VARS)}
     clean["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_check_passes_on_defaults(tmp_path):
@@ -30,12 +40,31 @@ def test_check_passes_on_defaults(tmp_path):
 
 
 def test_check_reports_every_problem_at_once(tmp_path):
-    result = run(["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_ENCRYPT_KEY="k", BOT_TIMEZONE="Mars/Base",
-                 FEISHU_DOMAIN="http://example.com", REVIEW_TIME="25:00", DRILL_TIME="9点", DRILL_DAY="31",
-                 REVIEW_WORKDAY="40")
+    result = run(
+        ["check"],
+        tmp_path,
+        FEISHU_MODE="webhook",
+        FEISHU_ENCRYPT_KEY="k",
+        BOT_TIMEZONE="Mars/Base",
+        FEISHU_DOMAIN="http://example.com",
+        REVIEW_TIME="25:00",
+        DRILL_TIME="9点",
+        DRILL_DAY="31",
+        REVIEW_WORKDAY="40",
+    )
     assert result.returncode == 1
-    for needle in ("FEISHU_APP_ID", "FEISHU_APP_SECRET", "FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY",
-                   "BOT_TIMEZONE", "FEISHU_DOMAIN", "REVIEW_TIME", "DRILL_TIME", "DRILL_DAY", "REVIEW_WORKDAY"):
+    for needle in (
+        "FEISHU_APP_ID",
+        "FEISHU_APP_SECRET",
+        "FEISHU_VERIFICATION_TOKEN",
+        "FEISHU_ENCRYPT_KEY",
+        "BOT_TIMEZONE",
+        "FEISHU_DOMAIN",
+        "REVIEW_TIME",
+        "DRILL_TIME",
+        "DRILL_DAY",
+        "REVIEW_WORKDAY",
+    ):
         assert needle in result.stderr, needle
 
 
@@ -69,8 +98,9 @@ def test_check_says_which_inbound_transport_is_live_and_what_protects_it(tmp_pat
     assert ws.returncode == 0, ws.stderr
     assert "long connection" in ws.stdout and "POST /feishu/events is not mounted" in ws.stdout
 
-    signed = run(["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_VERIFICATION_TOKEN="t", FEISHU_ENCRYPT_KEY="k",
-                 **app)
+    signed = run(
+        ["check"], tmp_path, FEISHU_MODE="webhook", FEISHU_VERIFICATION_TOKEN="t", FEISHU_ENCRYPT_KEY="k", **app
+    )
     assert signed.returncode == 0, signed.stderr
     assert "webhook POST /feishu/events" in signed.stdout
     assert "FEISHU_VERIFICATION_TOKEN" in signed.stdout and "FEISHU_ENCRYPT_KEY" in signed.stdout

@@ -10,8 +10,13 @@ from tests.support import feishu_settings, make_settings
 
 COMMON = {("GET", "/healthz"), ("GET", "/reports/{incident_id}")}
 WEBHOOK = {("POST", "/feishu/events")}
-SANDBOX = {("GET", "/"), ("GET", "/sandbox/api/messages"), ("POST", "/sandbox/api/messages"),
-           ("POST", "/sandbox/api/actions"), ("POST", "/sandbox/api/join")}
+SANDBOX = {
+    ("GET", "/"),
+    ("GET", "/sandbox/api/messages"),
+    ("POST", "/sandbox/api/messages"),
+    ("POST", "/sandbox/api/actions"),
+    ("POST", "/sandbox/api/join"),
+}
 EXPECTED = {Mode.ws: COMMON, Mode.webhook: COMMON | WEBHOOK, Mode.sandbox: COMMON | SANDBOX}
 
 

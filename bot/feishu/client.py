@@ -29,9 +29,9 @@ from lark_oapi.api.im.v1 import (
 from lark_oapi.core.token.manager import TokenManager
 
 from bot.config import Settings
+from bot.core.messages import Inbound, Outbound
+from bot.core.messenger import ReadError, SendError
 from bot.feishu import events, render
-from bot.messages import Inbound, Outbound
-from bot.messenger import ReadError, SendError
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,7 @@ class FeishuMessenger:
             request = (
                 ReplyMessageRequest.builder()
                 .message_id(message.reply_to)
-                .request_body(
-                    ReplyMessageRequestBody.builder().msg_type(msg_type).content(content).uuid(uuid).build()
-                )
+                .request_body(ReplyMessageRequestBody.builder().msg_type(msg_type).content(content).uuid(uuid).build())
                 .build()
             )
             response = self._checked(lambda: self.client.im.v1.message.reply(request), "reply")
@@ -167,8 +165,17 @@ def _items(response: Any) -> list[dict[str, Any]]:
 
 def _file_type(name: str) -> str:
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return {"pdf": "pdf", "doc": "doc", "docx": "doc", "xls": "xls", "xlsx": "xls", "ppt": "ppt",
-            "pptx": "ppt", "mp4": "mp4", "opus": "opus"}.get(suffix, "stream")
+    return {
+        "pdf": "pdf",
+        "doc": "doc",
+        "docx": "doc",
+        "xls": "xls",
+        "xlsx": "xls",
+        "ppt": "ppt",
+        "pptx": "ppt",
+        "mp4": "mp4",
+        "opus": "opus",
+    }.get(suffix, "stream")
 
 
 class FeishuReader:

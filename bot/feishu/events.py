@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from bot.inbox import EventKeys
-from bot.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention, Reacted, Recalled
-from bot.timeutil import from_millis, utcnow
+from bot.clock.now import from_millis, utcnow
+from bot.core.inbox import EventKeys
+from bot.core.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention, Reacted, Recalled
 
 MESSAGE_RECEIVED = "im.message.receive_v1"
 BOT_ADDED = "im.chat.member.bot.added_v1"

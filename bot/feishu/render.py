@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
-from bot.mentions import split
-from bot.messages import ButtonRow, Card, Divider, Markdown, Outbound
+from bot.core.mentions import split
+from bot.core.messages import ButtonRow, Card, Divider, Markdown, Outbound
 
 _AT_TAG = re.compile(r"<(/?)(at)", re.IGNORECASE)
 
@@ -48,7 +48,8 @@ def card_json(card: Card) -> dict[str, Any]:
                                     "tag": "button",
                                     "text": {"tag": "plain_text", "content": _literal(button.text)},
                                     "type": button.style,
-                                    "behaviors": [{"type": "open_url", "default_url": button.url}] if button.url
+                                    "behaviors": [{"type": "open_url", "default_url": button.url}]
+                                    if button.url
                                     else [{"type": "callback", "value": button.value}],
                                 }
                             ],

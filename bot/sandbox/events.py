@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.inbox import EventKeys
-from bot.messages import BotAdded, CardAction, Event, Ignored, Inbound, Mention
-from bot.timeutil import from_millis, utcnow
+from bot.clock.now import from_millis, utcnow
+from bot.core.inbox import EventKeys
+from bot.core.messages import BotAdded, CardAction, Event, Ignored, Inbound, Mention
 
 
 def keys(payload: dict[str, Any]) -> EventKeys:

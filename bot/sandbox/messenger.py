@@ -8,10 +8,10 @@ from dataclasses import asdict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.mentions import split
-from bot.messages import Outbound
-from bot.models import SandboxMessage
+from bot.core.mentions import split
+from bot.core.messages import Outbound
 from bot.sandbox.members import BOT, name_of
+from bot.sandbox.models import SandboxMessage
 
 
 def plain_text(text: str) -> str:

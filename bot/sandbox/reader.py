@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.messages import Inbound
-from bot.messenger import ReadError
-from bot.models import SandboxMessage
+from bot.core.messages import Inbound
+from bot.core.messenger import ReadError
+from bot.sandbox.models import SandboxMessage
 
 
 def _inbound(row: SandboxMessage) -> Inbound:
@@ -33,8 +33,12 @@ class SandboxReader:
         with Session(self.engine) as session:
             rows = session.exec(
                 select(SandboxMessage)
-                .where(SandboxMessage.chat_id == chat_id, SandboxMessage.from_bot == False,  # noqa: E712
-                       SandboxMessage.created_at >= start, SandboxMessage.created_at <= end)
+                .where(
+                    SandboxMessage.chat_id == chat_id,
+                    SandboxMessage.from_bot == False,  # noqa: E712
+                    SandboxMessage.created_at >= start,
+                    SandboxMessage.created_at <= end,
+                )
                 .order_by(SandboxMessage.id)
             ).all()
         return [_inbound(row) for row in rows]

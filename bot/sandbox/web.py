@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from bot.messages import Mention
-from bot.models import SandboxMessage
-from bot.runtime import Runtime
+from bot.core.messages import Mention
+from bot.core.runtime import Runtime
+from bot.core.wording import environment
 from bot.sandbox import events
 from bot.sandbox.members import BOT, DEFAULT_CHAT, MEMBERS, name_of
-from bot.wording import environment
+from bot.sandbox.models import SandboxMessage
 
 
 class PostMessage(BaseModel):
@@ -134,8 +134,13 @@ def router(runtime: Runtime) -> APIRouter:
     @api.post("/sandbox/api/join", status_code=202)
     def join(chat_id: str = DEFAULT_CHAT) -> dict[str, bool]:
         """The page calls this once: the bot 'joins' the sandbox group and greets it."""
-        payload = {"type": "bot_added", "event_id": f"sb-join-{chat_id}", "chat_id": chat_id,
-                   "sender_id": MEMBERS[0].user_id, "create_time_ms": int(time.time() * 1000)}
+        payload = {
+            "type": "bot_added",
+            "event_id": f"sb-join-{chat_id}",
+            "chat_id": chat_id,
+            "sender_id": MEMBERS[0].user_id,
+            "create_time_ms": int(time.time() * 1000),
+        }
         stored = runtime.record("sandbox", events.keys(payload), payload)
         return {"greeted": stored}
 

@@ -127,8 +127,13 @@ def history_item(
         item["root_id"] = root_id or parent_id
     if mentions:
         item["mentions"] = [
-            {"key": f"@_user_{i}", "id": m["open_id"], "id_type": "open_id", "name": m["name"],
-             "tenant_key": "tenant_test"}
+            {
+                "key": f"@_user_{i}",
+                "id": m["open_id"],
+                "id_type": "open_id",
+                "name": m["name"],
+                "tenant_key": "tenant_test",
+            }
             for i, m in enumerate(mentions, start=1)
         ]
     return item
@@ -277,9 +282,7 @@ class FakeFeishu:
             return list(self._calls)
 
     def calls_to(self, path_prefix: str, method: str | None = None) -> list[Call]:
-        return [
-            c for c in self.calls if c.path.startswith(path_prefix) and (method is None or c.method == method)
-        ]
+        return [c for c in self.calls if c.path.startswith(path_prefix) and (method is None or c.method == method)]
 
     @property
     def sent_messages(self) -> list[dict[str, Any]]:
@@ -329,9 +332,7 @@ class FakeFeishu:
         with self._lock:
             self._failures.clear()
 
-    def fail_with_code(
-        self, n: int, code: int, path_prefix: str = "/open-apis/im/", status: int | None = None
-    ) -> None:
+    def fail_with_code(self, n: int, code: int, path_prefix: str = "/open-apis/im/", status: int | None = None) -> None:
         """The next ``n`` matching requests answer a Feishu error body with ``code``.
 
         HTTP status defaults to what Feishu uses: 429 for 99991400 (with an
@@ -351,8 +352,9 @@ class FakeFeishu:
     def _ws_endpoint(self, call: Call) -> _Reply:
         if self.ws_discovery_url is None:
             return _json_reply(404, {"code": 404, "msg": "no long-connection endpoint attached"})
-        request = urllib.request.Request(self.ws_discovery_url, data=call.body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.ws_discovery_url, data=call.body, method="POST", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             return _json_reply(200, json.loads(response.read()))
 
@@ -634,9 +636,6 @@ class FakeFeishu:
         if chat_id not in self.chats:
             return _error(CODE_BOT_NOT_IN_CHAT, "Bot/User can NOT be out of the chat.")
         id_type = call.query.get("member_id_type", "open_id")
-        members = [
-            {"member_id_type": id_type, "tenant_key": "tenant_test", **member}
-            for member in self.chats[chat_id]
-        ]
+        members = [{"member_id_type": id_type, "tenant_key": "tenant_test", **member} for member in self.chats[chat_id]]
         page, has_more, token = _page(members, call.query, default_size=20, max_size=100)
         return _ok({"items": page, "page_token": token, "has_more": has_more, "member_total": len(members)})

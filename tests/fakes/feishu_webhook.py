@@ -81,9 +81,7 @@ def _user_id(open_id: str) -> dict[str, str]:
     return {"open_id": open_id, "user_id": f"u_{suffix}", "union_id": f"on_{suffix}"}
 
 
-def _envelope(
-    event_type: str, event_id: str, token: str, event: dict[str, Any], create_time_ms: int
-) -> dict[str, Any]:
+def _envelope(event_type: str, event_id: str, token: str, event: dict[str, Any], create_time_ms: int) -> dict[str, Any]:
     return {
         "schema": "2.0",
         "header": {

@@ -1,0 +1,61 @@
+"""Tables of the core: the durable inbox and outbox, and small app-wide state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from bot.core.columns import when
+
+
+class InboxEvent(SQLModel, table=True):
+    """A raw inbound event, persisted before it is acknowledged."""
+
+    __tablename__ = "inbox_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)  # transport: feishu | sandbox | …
+    event_id: str = Field(max_length=128, unique=True)
+    message_id: str | None = Field(default=None, max_length=128, unique=True)
+    event_type: str = Field(max_length=128)
+    chat_id: str | None = Field(default=None, max_length=128, index=True)
+    payload: str = Field(sa_type=sa.Text())
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | done | dead
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text())
+    received_at: datetime = when(default=True)
+    next_attempt_at: datetime = when(default=True, index=True)
+    processed_at: datetime | None = when(nullable=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, durable until the transport confirmed it."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=64, unique=True)  # idempotency key for the transport
+    chat_id: str = Field(max_length=128, index=True)
+    kind: str = Field(max_length=16)  # text | card | image | file
+    payload: str = Field(sa_type=sa.Text())  # JSON of the Outbound, minus binary content
+    content: bytes | None = Field(default=None, sa_type=sa.LargeBinary())
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | dead
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text())
+    source_event_id: str | None = Field(default=None, max_length=128)
+    ref: str | None = Field(default=None, max_length=64, index=True)  # what it is, e.g. "incident:3:card"
+    sent_message_id: str | None = Field(default=None, max_length=128, index=True)
+    created_at: datetime = when(default=True)
+    next_attempt_at: datetime = when(default=True, index=True)
+    sent_at: datetime | None = when(nullable=True)
+
+
+class AppState(SQLModel, table=True):
+    """Install-wide values that must survive restarts (e.g. the report signing secret)."""
+
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=sa.Text())

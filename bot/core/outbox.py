@@ -1,0 +1,179 @@
+"""The durable outbox: every send is written in the same transaction as the work that
+caused it, then delivered with an idempotency uuid, retried with backoff, in order per chat."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid as uuidlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.clock.now import utcnow
+from bot.core.messages import Outbound, outbound_from_payload
+from bot.core.messenger import Messenger, SendError
+from bot.core.models import OutboxMessage
+from bot.core.ratelimit import SendRate
+
+log = logging.getLogger(__name__)
+
+_NAMESPACE = uuidlib.UUID("6f1c5a52-8d7e-4f7b-9a51-6c1f0b0e4d21")
+
+
+def enqueue(session: Session, messages: list[Outbound], *, key: str | None = None) -> list[OutboxMessage]:
+    """Queue messages inside the caller's transaction. With `key` (e.g. the inbox event id)
+    the uuids are derived from it, so re-running the same work queues nothing new."""
+    rows = []
+    for index, message in enumerate(messages):
+        uid = str(uuidlib.uuid5(_NAMESPACE, f"{key}#{index}")) if key else str(uuidlib.uuid4())
+        if key and session.exec(select(OutboxMessage.id).where(OutboxMessage.uuid == uid)).first():
+            continue
+        row = OutboxMessage(
+            uuid=uid,
+            chat_id=message.chat_id,
+            kind=message.kind,
+            payload=json.dumps(message.payload(), ensure_ascii=False),
+            content=message.content,
+            source_event_id=key,
+            ref=message.ref or None,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def retry_delay(attempts: int, retry_after: float | None = None, *, base: float = 1.0) -> timedelta:
+    """base, 2×base, 4×base … capped at 5 minutes; a transport's own hint wins when longer."""
+    delay = min(300.0, base * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+@dataclass
+class DeliveryPass:
+    sent: int = 0
+    failed: int = 0
+    wait: float | None = None  # seconds until something becomes due again (None: nothing pending)
+
+    def shorten(self, seconds: float) -> None:
+        seconds = max(0.05, seconds)
+        self.wait = seconds if self.wait is None else min(self.wait, seconds)
+
+
+def deliver_due(
+    engine: Engine,
+    messenger: Messenger,
+    *,
+    rate: SendRate,
+    max_attempts: int,
+    retry_base: float = 1.0,
+    now_fn=utcnow,
+    batch: int = 200,
+    pool: ThreadPoolExecutor | None = None,
+) -> DeliveryPass:
+    """Send what is due, oldest first within each chat, chats in parallel on `pool`. A chat whose
+    earlier message waits for a retry is held back so its messages arrive in queued order."""
+    with Session(engine) as session:
+        pending = session.exec(
+            select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
+            .where(OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.id)
+            .limit(batch)
+        ).all()
+    result = DeliveryPass()
+    queues: dict[str, list[int]] = {}
+    held: set[str] = set()
+    now = now_fn()
+    for row_id, chat_id, next_at in pending:
+        if chat_id in held:
+            continue
+        if next_at > now:
+            held.add(chat_id)
+            result.shorten((next_at - now).total_seconds())
+            continue
+        queues.setdefault(chat_id, []).append(row_id)
+
+    def run_chat(chat_id: str, ids: list[int]) -> DeliveryPass:
+        part = DeliveryPass()
+        for row_id in ids:
+            wait = rate.reserve(chat_id)
+            if wait > 0:
+                part.shorten(wait)
+                break
+            outcome = _deliver_one(
+                engine, messenger, row_id, max_attempts=max_attempts, retry_base=retry_base, now_fn=now_fn
+            )
+            if outcome == "sent":
+                part.sent += 1
+            elif outcome == "dead":
+                part.failed += 1
+            elif outcome == "retry":
+                part.failed += 1
+                part.shorten(retry_base / 2)
+                break
+        return part
+
+    if pool is None or len(queues) < 2:
+        parts = [run_chat(chat_id, ids) for chat_id, ids in queues.items()]
+    else:
+        parts = [f.result() for f in [pool.submit(run_chat, chat_id, ids) for chat_id, ids in queues.items()]]
+    for part in parts:
+        result.sent += part.sent
+        result.failed += part.failed
+        if part.wait is not None:
+            result.shorten(part.wait)
+    if len(pending) == batch and result.sent:
+        result.wait = 0  # more may be waiting beyond this batch
+    return result
+
+
+def _deliver_one(engine: Engine, messenger: Messenger, row_id: int, *, max_attempts, retry_base, now_fn) -> str:
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return "skipped"
+        message = outbound_from_payload(json.loads(row.payload), row.content)
+        try:
+            row.sent_message_id = messenger.send(message, uuid=row.uuid)
+        except SendError as exc:
+            row.attempts += 1
+            row.last_error = str(exc)[-2000:]
+            if not exc.retryable or row.attempts >= max_attempts:
+                row.status = "dead"
+                log.error("outbox %s to %s given up after %d attempts: %s", row.uuid, row.chat_id, row.attempts, exc)
+            else:
+                row.next_attempt_at = now_fn() + retry_delay(row.attempts, exc.retry_after, base=retry_base)
+                log.warning(
+                    "outbox %s to %s failed (attempt %d), will retry: %s", row.uuid, row.chat_id, row.attempts, exc
+                )
+            session.add(row)
+            session.commit()
+            return "dead" if row.status == "dead" else "retry"
+        except Exception as exc:  # an unexpected transport bug: keep the message, retry later
+            row.attempts += 1
+            row.last_error = f"{type(exc).__name__}: {exc}"[-2000:]
+            row.next_attempt_at = now_fn() + retry_delay(row.attempts, base=retry_base)
+            if row.attempts >= max_attempts:
+                row.status = "dead"
+            log.exception("outbox %s to %s crashed the messenger", row.uuid, row.chat_id)
+            session.add(row)
+            session.commit()
+            return "dead" if row.status == "dead" else "retry"
+        row.status = "sent"
+        row.sent_at = now_fn()
+        session.add(row)
+        session.commit()
+        return "sent"
+
+
+def pending_count(session: Session) -> int:
+    stmt = select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+    return int(session.exec(stmt).one())

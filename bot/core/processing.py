@@ -1,0 +1,98 @@
+"""Turns stored inbox events into state changes and queued replies, exactly once:
+the domain writes, the outbox rows and the `done` mark commit together."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.clock.now import utcnow
+from bot.config import Settings
+from bot.core import inbox, outbox
+from bot.core.llm import LLM
+from bot.core.messages import Event, Outbound
+from bot.core.messenger import ChatReader
+from bot.core.router import Context, Router
+from bot.core.wording import say
+
+log = logging.getLogger(__name__)
+
+Adapter = Callable[[dict[str, Any]], Event]
+
+
+@dataclass
+class Processor:
+    engine: Engine
+    settings: Settings
+    router: Router
+    adapters: Mapping[str, Adapter]
+    now_fn: Callable = utcnow  # business time: what handlers and the sweep believe "now" is
+    wall_fn: Callable = utcnow  # real time: when stored events are due for (re)processing
+    before_each: Callable[[], None] = lambda: None  # e.g. let pending acks store first
+    reader: ChatReader | None = None
+    llm: LLM | None = None
+
+    def process_due(self, *, limit: int = 100) -> int:
+        """Process every due event once; returns how many were attempted."""
+        with Session(self.engine) as session:
+            ids = inbox.due_ids(session, now=self.wall_fn(), limit=limit)
+        for row_id in ids:
+            self.before_each()
+            self.process_one(row_id)
+        return len(ids)
+
+    def process_one(self, row_id: int) -> str:
+        label = f"inbox row {row_id}"
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                row = inbox.claim(session, row_id)
+                if row is None:
+                    return "skipped"
+                label = f"event {row.event_id}"
+                event = self.adapters[row.source](json.loads(row.payload))
+                replies = self._dispatch(event, session)
+                outbox.enqueue(session, replies, key=row.event_id)
+                inbox.mark_done(session, row)
+                session.commit()
+                return "done"
+        except Exception as exc:
+            log.exception("processing %s failed", label)
+            return self._record_failure(row_id, exc)
+
+    def _dispatch(self, event: Event, session: Session) -> list[Outbound]:
+        chat_id = getattr(event, "chat_id", "")
+        if chat_id and not self.settings.chat_allowed(chat_id):
+            log.info("event %s from chat %s ignored: not in ALLOWED_CHAT_IDS", event.event_id, chat_id)
+            return []
+        ctx = Context(
+            session=session,
+            settings=self.settings,
+            now=self.now_fn(),
+            router=self.router,
+            reader=self.reader,
+            llm=self.llm,
+        )
+        return self.router.dispatch(event, ctx)
+
+    def _record_failure(self, row_id: int, exc: Exception) -> str:
+        with Session(self.engine, expire_on_commit=False) as session:
+            status = inbox.mark_failed(
+                session,
+                row_id,
+                error=f"{type(exc).__name__}: {exc}",
+                max_attempts=self.settings.inbox_max_attempts,
+                now=self.wall_fn(),
+            )
+            if status == "dead":
+                row = session.get(inbox.InboxEvent, row_id)
+                if row is not None and row.chat_id:
+                    notice = Outbound(chat_id=row.chat_id, text=say("processing_failed", event_id=row.event_id))
+                    outbox.enqueue(session, [notice], key=f"dead:{row.event_id}")
+            session.commit()
+        return status

@@ -1,0 +1,241 @@
+"""Command and event routing. Handlers register on a `Commands` group the way the help
+text reads; a `Router` includes groups and turns an event into what to say."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.core.llm import LLM
+from bot.core.messages import BotAdded, Card, CardAction, Event, Inbound, Mention, Outbound
+from bot.core.messenger import ChatReader
+from bot.core.wording import say
+
+log = logging.getLogger(__name__)
+
+COMMAND_PREFIXES = ("/", "／")
+Reply = str | Card | Outbound | Iterable["Reply"] | None
+
+
+class UserError(Exception):
+    """Something the user can fix: the message (Simplified Chinese, one line) is the reply, and
+    whatever the handler wrote before raising is rolled back."""
+
+
+@dataclass
+class Context:
+    """What every handler gets: the unit of work and the clock it runs under."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    router: Router
+    reader: ChatReader | None = None  # reads history, messages and files back from the platform
+    llm: LLM | None = None  # the optional OpenAI-compatible model
+
+
+@dataclass
+class CommandRequest:
+    ctx: Context
+    message: Inbound
+    name: str  # the word the user typed, e.g. "帮助"
+    spec: CommandSpec
+    args: str  # text after the command word, stripped
+    mentions: tuple[Mention, ...]  # mentions inside args
+
+    @property
+    def chat_id(self) -> str:
+        return self.message.chat_id
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    func: Callable[[CommandRequest], Reply]
+    group_only: bool = False
+    hidden: bool = False  # a shortcut listed under another command's help (e.g. /结束)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass
+class Commands:
+    """A group of registrations kept by one handler module."""
+
+    commands: list[CommandSpec] = field(default_factory=list)
+    actions: dict[str, Callable[[CardAction, Context], Reply]] = field(default_factory=dict)
+    listeners: dict[type, list[Callable[[Any, Context], Reply]]] = field(default_factory=dict)
+
+    def command(
+        self, name: str, *aliases: str, usage: str, summary: str, group_only: bool = False, hidden: bool = False
+    ):
+        def register(func: Callable[[CommandRequest], Reply]) -> Callable[[CommandRequest], Reply]:
+            self.commands.append(CommandSpec(name, aliases, usage, summary, func, group_only, hidden))
+            return func
+
+        return register
+
+    def action(self, name: str):
+        def register(func):
+            self.actions[name] = func
+            return func
+
+        return register
+
+    def on(self, event_type: type):
+        """Listen to an event type; for Inbound: ordinary (non-command) messages only."""
+
+        def register(func):
+            self.listeners.setdefault(event_type, []).append(func)
+            return func
+
+        return register
+
+    def on_message(self, func):
+        return self.on(Inbound)(func)
+
+    def on_bot_added(self, func):
+        return self.on(BotAdded)(func)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def split_command(message: Inbound) -> tuple[str, str, int] | None:
+    """(command word, args, offset of args) when the text is a command, after any leading
+    @mentions (e.g. of the bot itself); None for ordinary messages."""
+    text = message.text
+    leading = {m.offset: m for m in message.mentions}
+    pos = _skip_space(text, 0)
+    while pos in leading:
+        pos = _skip_space(text, pos + len(leading[pos].name) + 1)
+    if not text.startswith(COMMAND_PREFIXES, pos):
+        return None
+    word = re.match(r"\S*", text[pos + 1 :]).group(0)
+    args_offset = pos + 1 + len(word)
+    return word.lower(), text[args_offset:].strip(), args_offset
+
+
+class Router:
+    def __init__(self, *groups: Commands) -> None:
+        self._by_word: dict[str, CommandSpec] = {}
+        self.commands: list[CommandSpec] = []
+        self.actions: dict[str, Callable[[CardAction, Context], Reply]] = {}
+        self.listeners: dict[type, list[Callable[[Any, Context], Reply]]] = {}
+        for group in groups:
+            self.include(group)
+
+    def include(self, group: Commands) -> None:
+        for spec in group.commands:
+            for word in spec.words:
+                key = word.lower()
+                if key in self._by_word:
+                    raise ValueError(f"command word /{word} registered twice")
+                self._by_word[key] = spec
+            self.commands.append(spec)
+        for name, func in group.actions.items():
+            if name in self.actions:
+                raise ValueError(f"card action {name!r} registered twice")
+            self.actions[name] = func
+        for event_type, funcs in group.listeners.items():
+            self.listeners.setdefault(event_type, []).extend(funcs)
+
+    def lookup(self, word: str) -> CommandSpec | None:
+        return self._by_word.get(word.lower())
+
+    def closest(self, word: str) -> CommandSpec | None:
+        match = difflib.get_close_matches(word.lower(), list(self._by_word), n=1, cutoff=0.4)
+        return self._by_word[match[0]] if match else None
+
+    # ---- dispatch ---------------------------------------------------------------------------
+
+    def dispatch(self, event: Event, ctx: Context) -> list[Outbound]:
+        if isinstance(event, Inbound):
+            return self._on_message(event, ctx)
+        if isinstance(event, CardAction):
+            return self._on_card_action(event, ctx)
+        chat_id = getattr(event, "chat_id", "")
+        return [o for f in self.listeners.get(type(event), []) for o in to_outbound(f(event, ctx), chat_id)]
+
+    def _on_message(self, message: Inbound, ctx: Context) -> list[Outbound]:
+        parsed = split_command(message)
+        if parsed is None:
+            return [
+                o
+                for f in self.listeners.get(Inbound, [])
+                for o in to_outbound(f(message, ctx), message.chat_id, reply_to=message.message_id)
+            ]
+        word, args, args_offset = parsed
+        spec = self.lookup(word)
+        if spec is None:
+            reply = say("unknown_command", word=word, closest=self.closest(word)) if word else say("empty_command")
+            return to_outbound(reply, message.chat_id, reply_to=message.message_id)
+        if spec.group_only and message.chat_type != "group":
+            return to_outbound(say("group_only", word=word), message.chat_id, reply_to=message.message_id)
+        request = CommandRequest(
+            ctx=ctx,
+            message=message,
+            name=word,
+            spec=spec,
+            args=args,
+            mentions=tuple(m for m in message.mentions if m.offset >= args_offset),
+        )
+        return to_outbound(_guarded(ctx, spec.func, request), message.chat_id, reply_to=message.message_id)
+
+    def _on_card_action(self, action: CardAction, ctx: Context) -> list[Outbound]:
+        name = str(action.value.get("action", ""))
+        func = self.actions.get(name)
+        if func is None:
+            log.warning("card action %r has no handler (event %s)", name, action.event_id)
+            return to_outbound(say("unknown_action"), action.chat_id)
+        return to_outbound(_guarded(ctx, func, action, ctx), action.chat_id)
+
+
+def _guarded(ctx: Context, func: Callable[..., Reply], *args: Any) -> Reply:
+    """Run a handler; a UserError becomes its message as the reply, with the handler's writes undone."""
+    try:
+        return func(*args)
+    except UserError as problem:
+        if ctx.session is not None:
+            ctx.session.rollback()
+        return str(problem)
+
+
+def to_outbound(reply: Reply, chat_id: str, *, reply_to: str = "") -> list[Outbound]:
+    """Normalise what a handler returned into Outbound messages for `chat_id`."""
+    if reply is None:
+        return []
+    if isinstance(reply, str):
+        return [Outbound(chat_id=chat_id, kind="text", text=reply, reply_to=reply_to)] if reply else []
+    if isinstance(reply, Card):
+        return [Outbound(chat_id=chat_id, kind="card", card=reply, reply_to=reply_to)]
+    if isinstance(reply, Outbound):
+        return [reply]
+    out: list[Outbound] = []
+    for item in reply:  # type: ignore[union-attr]
+        out.extend(to_outbound(item, chat_id, reply_to=reply_to))
+    return out
+
+
+def help_entries(router: Router) -> list[dict[str, Any]]:
+    return [
+        {"usage": spec.usage, "summary": spec.summary, "aliases": spec.aliases, "name": spec.name}
+        for spec in router.commands
+        if not spec.hidden
+    ]

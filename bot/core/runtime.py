@@ -1,0 +1,156 @@
+"""The running bot: DB, router, transport adapters, messenger and the two workers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.clock.now import utcnow
+from bot.config import Settings
+from bot.core import inbox, outbox
+from bot.core.ackgate import AckGate
+from bot.core.llm import LLM
+from bot.core.messenger import ChatReader, Messenger
+from bot.core.processing import Adapter, Processor
+from bot.core.ratelimit import SendRate
+from bot.core.router import Router
+from bot.core.workers import Worker
+from bot.followups import flows as followups
+from bot.scheduling import sweep as prompts
+from bot.scheduling.scheduler import Scheduler
+from bot.timeline import evidence, refine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    router: Router
+    adapters: Mapping[str, Adapter]
+    messenger: Messenger
+    reader: ChatReader | None = None
+    llm: LLM | None = None
+    now_fn: Callable = utcnow
+    acks: AckGate = field(init=False)
+    processor: Processor = field(init=False)
+    inbox_worker: Worker = field(init=False)
+    outbox_worker: Worker = field(init=False)
+    evidence_worker: Worker = field(init=False)
+    refine_worker: Worker = field(init=False)
+    scheduler: Scheduler = field(init=False)
+    rate: SendRate = field(init=False)
+    send_pool: ThreadPoolExecutor = field(init=False)
+    _sweeping: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.acks = AckGate()
+        self.processor = Processor(
+            self.engine,
+            self.settings,
+            self.router,
+            self.adapters,
+            self.now_fn,
+            before_each=self.acks.wait_for_acks,
+            reader=self.reader,
+            llm=self.llm,
+        )
+        self.rate = SendRate(per_chat=self.settings.chat_send_qps)
+        self.send_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")
+        self.inbox_worker = Worker("inbox", self._inbox_pass)
+        self.outbox_worker = Worker("outbox", self._outbox_pass)
+        self.evidence_worker = Worker("evidence", self._evidence_pass, idle=2.0)
+        self.refine_worker = Worker("refine", self._refine_pass, idle=5.0)
+        self.scheduler = Scheduler(
+            self.sweep, interval_seconds=self.settings.sweep_interval_seconds, timezone=self.settings.tz
+        )
+
+    def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
+        """Persist an inbound event (durable on return) and wake the processor."""
+        with self.acks.storing():
+            stored = inbox.record(self.engine, source=source, keys=keys, payload=payload)
+        if stored:
+            self.inbox_worker.wake()
+        return stored
+
+    def _inbox_pass(self) -> float | None:
+        if self.settings.processing_paused:
+            return None
+        batch = 100
+        done = self.processor.process_due(limit=batch)
+        if done:
+            self.outbox_worker.wake()
+            self.evidence_worker.wake()
+            self.refine_worker.wake()
+            self.scheduler.sweep_soon()
+        return 0 if done >= batch else None
+
+    def _outbox_pass(self) -> float | None:
+        result = outbox.deliver_due(
+            self.engine,
+            self.messenger,
+            rate=self.rate,
+            max_attempts=self.settings.outbox_max_attempts,
+            retry_base=self.settings.outbox_retry_base_seconds,
+            pool=self.send_pool,
+        )
+        return result.wait
+
+    def _evidence_pass(self) -> float | None:
+        if self.reader is None:
+            return None
+        return evidence.fetch_due(self.engine, self.reader, now=utcnow())
+
+    def _refine_pass(self) -> float | None:
+        if self.llm is None:
+            return None
+        looked = refine.refine_due(self.engine, self.llm)
+        return 0 if looked else None
+
+    def sweep(self) -> int:
+        """Queue the step prompts, reminders, escalations and follow-ups that are due now. One at a time in this
+        process (the interval job and the follow-up wake-up may fire together)."""
+        with self._sweeping:
+            try:
+                queued = prompts.sweep(self.engine, self.settings, now=self.now_fn())
+            except Exception:
+                log.exception("sweep failed; the next one tries again")
+                queued = 0
+            if queued:
+                self.outbox_worker.wake()
+            self._plan_followup()
+            return queued
+
+    def _plan_followup(self) -> None:
+        """Wake the scheduler exactly when the next review or drill reminder is due (business clock → wall)."""
+        try:
+            with Session(self.engine) as session:
+                moment = followups.next_moment(session, self.settings, self.now_fn())
+        except Exception:
+            log.exception("could not plan the next follow-up; the regular sweep still finds it")
+            return
+        if moment is not None:
+            self.scheduler.wake_at(utcnow() + (moment - self.now_fn()))
+
+    @property
+    def workers(self) -> tuple[Worker, ...]:
+        return (self.inbox_worker, self.outbox_worker, self.evidence_worker, self.refine_worker)
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        for worker in self.workers:
+            worker.stop()
+        self.send_pool.shutdown(wait=True, cancel_futures=True)

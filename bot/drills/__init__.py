@@ -1,0 +1,1 @@
+"""Monthly drills: scripted scenarios played into a flagged drill incident and scored."""

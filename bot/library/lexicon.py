@@ -1,0 +1,255 @@
+"""`playbooks/lexicon.yaml`: the words the bot reads the conversation with (schema + loader)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+METRICS = (
+    "topic_reads",
+    "note_exposure",
+    "reposts",
+    "likes",
+    "comments",
+    "negative_ratio",
+    "complaints",
+    "sales_change",
+    "followers_lost",
+)
+PLATFORMS = ("xhs", "weibo", "douyin", "media")
+KINDS = ("spread", "detection", "decision", "action")
+DRAFT_KINDS = ("reply", "statement", "kol", "cs")  # 评论区回复 | 正式声明 | 博主 brief | 客服话术
+SEVERITIES = ("high", "medium", "low")
+
+Severity = Literal["high", "medium", "low"]
+DraftKind = Literal["reply", "statement", "kol", "cs"]
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+    if re.fullmatch(pattern, ""):
+        raise ValueError(f"regular expression {pattern!r} matches the empty string")
+    return pattern
+
+
+Pattern = Annotated[str, AfterValidator(_compiles)]
+
+
+def _only_known(value: dict[str, list[str]], known: tuple[str, ...], what: str) -> dict[str, list[str]]:
+    unknown = set(value) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; known: {', '.join(known)}")
+    return value
+
+
+class LexiconError(ValueError):
+    """A broken lexicon file: the message names the file, the field and the reason."""
+
+
+# --- lint rules (`lint:` section): what `bot.lint` flags in drafts, and what to write instead ---------------------
+
+
+class LintPhrase(BaseModel):
+    """A regular expression and the rewrite to suggest; `{text}` in the suggestion is the matched excerpt."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: Pattern
+    suggestion: str
+    severity: Severity | None = None  # overrides the rule's severity for this phrase
+    unless_remedy: bool = False  # filler only: not flagged in a sentence that names a concrete remedy
+
+
+class PhraseRule(BaseModel):
+    """Phrases that are wrong wherever they appear (exaggeration, blame shifting)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Severity
+    kinds: list[DraftKind] = Field(default_factory=lambda: list(DRAFT_KINDS))
+    phrases: list[LintPhrase]
+
+
+class BoilerplateRule(PhraseRule):
+    """Official boilerplate (官方套话); the more phrases a draft piles up, the more each one weighs."""
+
+    density: dict[Severity, int] = Field(default_factory=dict)  # severity → phrases in one draft that reach it
+
+
+class RemedyRule(BaseModel):
+    """A concrete remedy is an action bound, in the same sentence, by a time, an amount or a channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Severity
+    kinds: list[DraftKind]  # drafts that must name a remedy
+    promise_kinds: list[DraftKind] = Field(default_factory=list)  # ... only when they promise something
+    promises: list[Pattern] = Field(default_factory=list)
+    actions: list[Pattern]
+    negation: Pattern  # matched against the sentence text just before an action ("暂不支持" 退款)
+    bounds: dict[Literal["time", "amount", "channel"], list[Pattern]]
+    vague: list[Pattern] = Field(default_factory=list)  # promises that name no remedy ("后续会处理")
+    blank: Pattern  # a blank a draft leaves when nobody decided the remedy ("【待补充：…】")
+    suggestion: str
+    vague_suggestion: str
+    blank_suggestion: str
+
+
+class EmpathyRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Severity
+    kinds: list[DraftKind]
+    words: list[Pattern]
+    suggestion: str
+
+
+class FormalThreshold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: int = Field(ge=1)
+    medium: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FormalThreshold:
+        if self.medium < self.low:
+            raise ValueError("medium must be at least low")
+        return self
+
+
+class FormalRule(BaseModel):
+    """Formal register (您/敬请/本公司 …): flagged when a draft has at least `low` markers for its kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    markers: list[LintPhrase]
+    thresholds: dict[DraftKind, FormalThreshold]
+    suggestion: str  # `{replacements}` lists the markers' own suggestions, `{count}` how many there are
+
+
+class LengthBounds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LengthBounds:
+        if self.max <= self.min:
+            raise ValueError("max must be greater than min")
+        return self
+
+
+class LengthRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bounds: dict[DraftKind, LengthBounds]
+    far: float = Field(default=2.0, gt=1)  # shorter than min/far or longer than max×far → medium, else low
+    too_short: str  # `{n}` `{min}` `{max}`
+    too_long: str
+
+
+class LintScoring(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    penalties: dict[Severity, int]
+    max_per_code: int = Field(default=100, ge=0)  # one failure mode cannot take more than this
+
+    @field_validator("penalties")
+    @classmethod
+    def _every_severity(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = set(SEVERITIES) - set(value)
+        if missing:
+            raise ValueError(f"missing penalties for {sorted(missing)}")
+        return value
+
+
+class LintRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scoring: LintScoring
+    boilerplate: BoilerplateRule
+    exaggeration: PhraseRule
+    blame_shift: PhraseRule
+    no_remedy: RemedyRule
+    no_empathy: EmpathyRule
+    too_formal: FormalRule
+    length: LengthRule
+
+
+class Lexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = 1
+    metrics: dict[str, list[str]]
+    ratio_metrics: list[str] = Field(default_factory=lambda: ["negative_ratio", "sales_change"])
+    platforms: dict[str, list[str]]
+    kinds: dict[str, list[str]]
+    statement_prefixes: dict[str, list[str]]
+    link_domains: dict[str, list[str]] = Field(default_factory=dict)
+    pin_reactions: list[str] = Field(default_factory=list)
+    lint: LintRules | None = None  # draft lint rules (bot.lint); a file without them uses the bundled ones
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _only_known(value, METRICS, "metric ids")
+
+    @field_validator("platforms", "link_domains")
+    @classmethod
+    def _known_platforms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _only_known(value, PLATFORMS, "platform ids")
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _only_known(value, KINDS, "timeline kinds")
+
+    @field_validator("statement_prefixes")
+    @classmethod
+    def _statement_kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if set(value) - {"initial", "formal"}:
+            raise ValueError("statement_prefixes takes only 'initial' and 'formal'")
+        return value
+
+    def metric_aliases(self) -> list[tuple[str, str]]:
+        """(alias, metric id) longest alias first, contract ids included."""
+        pairs = [(alias, metric) for metric, aliases in self.metrics.items() for alias in aliases]
+        pairs += [(metric, metric) for metric in self.metrics]
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+    def platform_aliases(self) -> list[tuple[str, str]]:
+        pairs = [(alias, platform) for platform, aliases in self.platforms.items() for alias in aliases]
+        pairs += [(platform, platform) for platform in self.platforms]
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def parse(path: Path) -> Lexicon:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"{path}: {exc}".replace("\n", " ")) from None
+    try:
+        return Lexicon.model_validate(data or {})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise LexiconError(f"{path}: {problems}") from None
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str, mtime: float) -> Lexicon:
+    return parse(Path(path))
+
+
+def load(folder: Path) -> Lexicon:
+    """The lexicon in a playbook folder, re-read when the file changes."""
+    path = folder / "lexicon.yaml"
+    return _cached(str(path), path.stat().st_mtime if path.exists() else 0.0)

@@ -1,0 +1,59 @@
+"""Metric samples of an incident (from messages, commands and imports)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.incidents.models import Incident
+from bot.timeline.models import MetricSample
+
+
+def record(
+    session: Session,
+    incident: Incident,
+    *,
+    metric: str,
+    value: float,
+    platform: str,
+    at: datetime,
+    source: str,
+    entry_id: int | None = None,
+) -> MetricSample:
+    sample = MetricSample(
+        incident_id=incident.id, metric=metric, value=value, platform=platform, at=at, source=source, entry_id=entry_id
+    )
+    session.add(sample)
+    session.flush()
+    return sample
+
+
+def series(session: Session, incident_id: int, metric: str | None = None) -> list[MetricSample]:
+    stmt = select(MetricSample).where(MetricSample.incident_id == incident_id)
+    if metric:
+        stmt = stmt.where(MetricSample.metric == metric)
+    return list(session.exec(stmt.order_by(MetricSample.at, MetricSample.id)))
+
+
+def previous(session: Session, sample: MetricSample) -> MetricSample | None:
+    """The sample of the same metric just before this one in event time."""
+    stmt = (
+        select(MetricSample)
+        .where(
+            MetricSample.incident_id == sample.incident_id,
+            MetricSample.metric == sample.metric,
+            MetricSample.id != sample.id,
+            MetricSample.at <= sample.at,
+        )
+        .order_by(MetricSample.at.desc(), MetricSample.id.desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def latest_by_metric(session: Session, incident_id: int) -> dict[str, MetricSample]:
+    latest: dict[str, MetricSample] = {}
+    for sample in series(session, incident_id):
+        latest[sample.metric] = sample
+    return latest

@@ -1,0 +1,86 @@
+"""Severity from data: a metric crossing a level's threshold raises the level (recorded in
+level_changes); a negative share crossing the alert line raises an alert. Both once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from bot.incidents.models import Incident
+from bot.library.playbooks import Severity, Threshold
+from bot.scheduling.models import Notice
+from bot.timeline import samples as sample_store
+from bot.timeline.models import LevelChange, MetricSample
+
+
+@dataclass(frozen=True)
+class LevelRaised:
+    change: LevelChange
+    rule: Threshold
+    sample: MetricSample
+    lead_role: str
+    summary: str
+    level_name: str
+
+
+@dataclass(frozen=True)
+class NegativeAlert:
+    sample: MetricSample
+    previous: float | None
+    threshold: float
+
+
+Finding = LevelRaised | NegativeAlert
+
+
+def assess(session: Session, incident: Incident, new_samples: list[MetricSample], severity: Severity) -> list[Finding]:
+    findings: list[Finding] = []
+    for sample in sorted(new_samples, key=lambda s: (s.at, s.id)):
+        upgrade = severity.upgrade_for(sample.metric, sample.value, incident.level)
+        if upgrade is not None:
+            level, rule = upgrade
+            change = LevelChange(
+                incident_id=incident.id,
+                at=sample.at,
+                from_level=incident.level,
+                to_level=level,
+                reason=_reason(sample, rule),
+            )
+            incident.level = level
+            session.add(change)
+            session.add(incident)
+            session.flush()
+            rule_info = severity.levels[level]
+            findings.append(LevelRaised(change, rule, sample, rule_info.lead_role, rule_info.summary, rule_info.name))
+        threshold = severity.alert.negative_ratio_above
+        if sample.metric == "negative_ratio" and sample.value > threshold:
+            before = sample_store.previous(session, sample)
+            if (before is None or before.value <= threshold) and _first_notice(
+                session, incident, f"negative_alert:{sample.id}"
+            ):
+                findings.append(NegativeAlert(sample, before.value if before else None, threshold))
+    return findings
+
+
+def _first_notice(session: Session, incident: Incident, key: str) -> bool:
+    """Record that a notice goes out; False when it already had (the unique key backs this up)."""
+    stmt = select(Notice.id).where(Notice.incident_id == incident.id, Notice.key == key)
+    if session.exec(stmt).first() is not None:
+        return False
+    session.add(Notice(incident_id=incident.id, key=key))
+    session.flush()
+    return True
+
+
+def _reason(sample: MetricSample, rule: Threshold) -> str:
+    """Readable in the report and still naming the metric id, e.g. "topic_reads 话题阅读量 620万 > 500万"."""
+    from bot.config import BUNDLED_PLAYBOOKS
+    from bot.library.lexicon import load as load_lexicon
+    from bot.timeline.numbers import format_value
+
+    aliases = load_lexicon(BUNDLED_PLAYBOOKS).metrics.get(sample.metric) or [sample.metric]
+    label = aliases[0]
+    return (
+        f"{sample.metric} {label} {format_value(sample.metric, sample.value)} > {format_value(rule.metric, rule.above)}"
+    )
