@@ -1,4 +1,4 @@
-# crisis-retro-bot — see README.md ("Docker").
+# crisis-retro-bot — see docs/docker.md.
 #   docker build -t crisis-retro-bot .
 #   docker run --env-file .env -p 8000:8000 -v crisisbot-data:/data crisis-retro-bot
 FROM python:3.11-slim

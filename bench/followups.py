@@ -41,6 +41,7 @@ from bot.core import db, inbox  # noqa: E402
 from bot.followups import flows as followups
 from bot.followups import review
 from bot.incidents.models import Incident, RoleAssignment
+from bot.library.lexicon import load as load_lexicon  # noqa: E402
 from bot.library.playbooks import load as load_playbooks  # noqa: E402
 from bot.retro import compute as retro
 from bot.scheduling import sweep as prompts
@@ -143,6 +144,7 @@ def main() -> int:
         engine = db.make_engine(url)
         settings = Settings(_env_file=None, database_url=url)
         library = load_playbooks(settings.playbook_dir)
+        lexicon = load_lexicon(settings.playbook_dir)
         build(engine, args.groups, args.incidents)
 
         # The due moment, while another thread stores inbound events as the webhook does before its ack.
@@ -192,14 +194,14 @@ def main() -> int:
 
         def whole_review() -> dict:
             with Session(engine) as session:
-                return review.compute(session, quarter=quarter, library=library, tz=SH, now=REVIEW_AT)
+                return review.compute(session, quarter=quarter, library=library, lexicon=lexicon, tz=SH, now=REVIEW_AT)
 
         def retros_only() -> int:
             start, _ = quarter.previous.previous.previous.bounds(SH)
             with Session(engine) as session:
                 rows = session.exec(select(Incident).where(Incident.started_at >= start)).all()
                 for incident in rows:
-                    retro.compute(session, incident, library=library, tz=SH, now=REVIEW_AT)
+                    retro.compute(session, incident, library=library, lexicon=lexicon, tz=SH, now=REVIEW_AT)
                 return len(rows)
 
         covered = retros_only()

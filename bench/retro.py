@@ -73,6 +73,7 @@ from bot.timeline.models import LevelChange, MetricSample, TimelineEntry  # noqa
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 24, 9, 10, tzinfo=TZ)  # detection
+NOW = START + timedelta(days=3)  # the clock compute runs under (the reference time while the incident is open)
 DURATION = timedelta(hours=72)  # closed three days later
 CHAT_ID = "oc_retro_bench"
 OTHER_CHAT_ID = "oc_retro_bench_other"
@@ -657,15 +658,17 @@ def make_compute(engine: sa.Engine, incident_id: int) -> Callable[[], dict]:
     from sqlmodel import Session
 
     from bot.config import BUNDLED_PLAYBOOKS
+    from bot.library.lexicon import load as load_lexicon
     from bot.library.playbooks import load as load_playbooks
     from bot.retro import compute as retro
 
-    library = load_playbooks(BUNDLED_PLAYBOOKS)  # the app holds its library; not part of the compile
+    library = load_playbooks(BUNDLED_PLAYBOOKS)  # the app holds its library and lexicon; not part of the compile
+    lexicon = load_lexicon(BUNDLED_PLAYBOOKS)
 
     def run() -> dict:
         with Session(engine) as session:
             incident = session.get(Incident, incident_id)
-            return retro.compute(session, incident, library=library, tz=TZ)  # lexicon: as the app, by default
+            return retro.compute(session, incident, library=library, lexicon=lexicon, tz=TZ, now=NOW)
 
     return run
 

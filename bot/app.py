@@ -91,7 +91,7 @@ def create_app(
             incident = session.get(Incident, incident_id)
             if incident is None:
                 return HTMLResponse("<h1>没有这个事件</h1>", status_code=404)
-            return HTMLResponse(retrospective.html_for(session, incident, settings))
+            return HTMLResponse(retrospective.html_for(session, incident, settings, now=runtime.now_fn()))
 
     if mode in (Mode.ws, Mode.webhook):
         from bot.feishu import dispatcher as feishu_dispatcher

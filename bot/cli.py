@@ -102,16 +102,14 @@ def retro(
     format: Format = typer.Option(Format.md, "--format", help="md | html | json"),
     out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
 ) -> None:
-    """The retrospective of an incident, as Markdown, HTML or JSON."""
-    import json
-
+    """The retrospective of an incident, as Markdown, HTML or JSON (built by the same flow as /复盘 and the link)."""
     from sqlmodel import Session
 
+    from bot.clock.now import utcnow
     from bot.core import db
     from bot.incidents.models import Incident
-    from bot.library.playbooks import load as load_playbooks
     from bot.retro import compute as retro_data
-    from bot.retro import render as report
+    from bot.retro import flows as retro_flows
 
     settings = _settings()
     if incident_id is None and chat is None:
@@ -128,15 +126,9 @@ def retro(
             if incident is None or (chat is not None and incident.chat_id != chat):
                 typer.echo(f"no such incident ({incident_id if incident_id is not None else 'chat ' + chat})", err=True)
                 raise typer.Exit(1)
-            data = retro_data.compute(session, incident, library=load_playbooks(settings.playbook_dir), tz=settings.tz)
+            text = retro_flows.document(session, incident, settings, format=format.value, now=utcnow())
     finally:
         engine.dispose()
-    if format is Format.json:
-        text = json.dumps(data, ensure_ascii=False, indent=2)
-    else:
-        recommendations = report.load_recommendations(settings.playbook_dir)
-        render = report.markdown if format is Format.md else report.html
-        text = render(data, tz=settings.tz, recommendations=recommendations)
     if out is None:
         typer.echo(text)
     else:
@@ -165,7 +157,8 @@ def review(
     from bot.clock.quarters import Quarter, QuarterError
     from bot.core import db
     from bot.followups import review as review_data
-    from bot.followups import review_messaging as reviewviews
+    from bot.followups.messaging import markdown as review_markdown
+    from bot.library.lexicon import load as load_lexicon
     from bot.library.playbooks import load as load_playbooks
 
     settings = _settings()
@@ -182,13 +175,14 @@ def review(
                 session,
                 quarter=which,
                 library=load_playbooks(settings.playbook_dir),
+                lexicon=load_lexicon(settings.playbook_dir),
                 tz=settings.tz,
                 now=now,
                 chat_id=chat,
             )
     finally:
         engine.dispose()
-    text = json.dumps(data, ensure_ascii=False, indent=2) if format is ReviewFormat.json else reviewviews.markdown(data)
+    text = json.dumps(data, ensure_ascii=False, indent=2) if format is ReviewFormat.json else review_markdown(data)
     if out is None:
         typer.echo(text)
     else:
@@ -201,15 +195,16 @@ def playbooks_export(
     out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
 ) -> None:
     """The active playbooks and thresholds as a Markdown annual risk plan (年度风险预案)."""
-    from bot.followups import annual_plan as annualplan
+    from bot.clock.now import utcnow
+    from bot.followups import annual_plan
 
     settings = _settings()
     folder = settings.playbook_dir
     problems = playbook_problems(folder) if folder.is_dir() else [f"PLAYBOOK_DIR={folder} is not a folder"]
     if not problems:
         try:
-            text = annualplan.markdown(settings)
-        except annualplan.PlanError as exc:
+            text = annual_plan.markdown(settings, today=utcnow().astimezone(settings.tz).date())
+        except annual_plan.PlanError as exc:
             problems = str(exc).splitlines()
     if problems:
         for problem in problems:

@@ -1,19 +1,24 @@
-"""What several handlers need: the incident a command is about, and parsing helpers that turn
-parse errors into user errors."""
+"""What several handlers need: the incident a command is about, the library, parsing helpers that turn
+parse errors into user errors, and the help text and command words kept as data under templates/."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
+import yaml
+
 from bot.core.args import Args, ArgsProblem, parse_args
 from bot.core.router import CommandRequest, Context, UserError
-from bot.core.wording import say
-from bot.incidents import service as incidents
+from bot.core.wording import TEMPLATES, say
+from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
 from bot.library.playbooks import Library
 from bot.library.playbooks import load as load_playbooks
 
 
 def current_incident(request: CommandRequest) -> Incident:
-    incident = incidents.for_message(request.ctx.session, request.chat_id, root_id=request.message.root_id)
+    incident = incident_service.for_message(request.ctx.session, request.chat_id, root_id=request.message.root_id)
     if incident is None:
         raise UserError(say("no_open_incident"))
     return incident
@@ -27,13 +32,25 @@ def library_of(ctx: Context) -> Library:
     return load_playbooks(ctx.settings.playbook_dir)
 
 
-def author_name(request: CommandRequest) -> str:
-    return request.message.sender_name
-
-
 def parse_or_explain(raw: str, keys: dict[str, str]) -> Args:
     """Command arguments, or the parser's Chinese explanation as the reply."""
     try:
         return parse_args(raw, keys)
     except ArgsProblem as problem:
         raise UserError(str(problem)) from None
+
+
+@cache
+def _yaml(relative: str) -> dict[str, Any]:
+    return yaml.safe_load((TEMPLATES / relative).read_text(encoding="utf-8"))
+
+
+def help_text(name: str) -> dict[str, str]:
+    """`usage=` and `summary=` of a command registration, from templates/help/commands.yaml."""
+    entry = _yaml("help/commands.yaml")[name]
+    return {"usage": entry["usage"], "summary": entry["summary"]}
+
+
+def command_words(relative: str) -> dict[str, Any]:
+    """The words a command family accepts (sub-commands, option keys), e.g. "incidents/command_words.yaml"."""
+    return _yaml(relative)

@@ -2,59 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
-from bot.drills import messaging as drillviews
-from bot.drills import run as drillruns
-from bot.followups import cadence as schedules
-from bot.incidents import messaging as views
+from bot.drills import messaging as drill_messaging
+from bot.drills import run as drill_runs
+from bot.followups import cadence
+from bot.incidents import flows as incident_flows
 from bot.library.playbooks import PlaybookError
-from handlers.common import library, parse_or_explain
+from handlers.common import command_words, help_text, library, parse_or_explain
 
 commands = Commands()
 
-START = ("start", "开始", "开启", "启动")
-STOP = ("stop", "结束", "停止")
-LIST = ("list", "列表")
-SCHEDULE = ("schedule", "设置")
-OFF_WORDS = ("off", "关闭")
-KEYS = {"speed": "speed", "速度": "speed"}
-SCHEDULE_KEYS = {"day": "day", "日": "day", "time": "time", "时间": "time"}
+WORDS = command_words("drills/command_words.yaml")
+SCHEDULE_WORDS = command_words("followups/command_words.yaml")
 
 
 @commands.command(
     "drill",
     "演练",
-    usage="/drill start <场景> [speed=10] | stop | list | schedule day=15 time=10:00",
-    summary="危机应对模拟演练：/演练 开始 产品瑕疵 速度=10 · /演练 结束 · /演练 列表 · /演练 设置 日=15",
+    **help_text("drill"),
     group_only=True,
 )
 def drill(request: CommandRequest) -> Reply:
     sub, _, rest = request.args.partition(" ")
     sub = sub.lower()
-    if sub in START:
+    if sub in WORDS["start"]:
         return start(request, rest.strip())
-    if sub in STOP:
+    if sub in WORDS["stop"]:
         return stop(request)
-    if sub in LIST or not sub:
-        return drillviews.scenario_list(_scenarios(request), library(request))
-    if sub in SCHEDULE:
+    if sub in WORDS["list"] or not sub:
+        return drill_messaging.scenario_list(_scenarios(request), library(request))
+    if sub in SCHEDULE_WORDS["schedule"]:
         return schedule(request, rest.strip())
     return say("drill_usage")
 
 
 def _scenarios(request: CommandRequest):
     try:
-        return drillruns.scenarios(request.ctx.settings)
+        return drill_runs.scenarios(request.ctx.settings)
     except PlaybookError as problems:
         raise UserError(say("drill_broken", problems=str(problems))) from None
 
 
 def start(request: CommandRequest, raw: str) -> Reply:
     ctx, message = request.ctx, request.message
-    args = parse_or_explain(raw, KEYS)
+    args = parse_or_explain(raw, WORDS["keys"])
     if len(args.words) != 1:
         raise UserError(say("drill_usage"))
     known = _scenarios(request)
@@ -62,16 +54,16 @@ def start(request: CommandRequest, raw: str) -> Reply:
     if scenario is None:
         raise UserError(say("drill_unknown_scenario", word=args.words[0], scenarios=list(known.scenarios.values())))
     try:
-        speed = drillruns.parse_speed(args.options.get("speed"))
-    except drillruns.SpeedProblem:
+        speed = drill_runs.parse_speed(args.options.get("speed"))
+    except drill_runs.SpeedProblem:
         raise UserError(say("drill_bad_speed", value=args.options["speed"])) from None
-    busy = drillruns.open_incident_in(ctx.session, request.chat_id)
+    busy = drill_runs.open_incident_in(ctx.session, request.chat_id)
     if busy is not None:
         raise UserError(say("drill_already_running" if busy.is_drill else "drill_real_incident_open", incident=busy))
     lib = library(request)
     if scenario.playbook not in lib.playbooks:
         raise UserError(say("drill_playbook_missing", scenario=scenario))
-    started = drillruns.start(
+    started = drill_runs.start(
         ctx.session,
         settings=ctx.settings,
         library=lib,
@@ -83,16 +75,16 @@ def start(request: CommandRequest, raw: str) -> Reply:
         by_name=message.sender_name,
         message_id=message.message_id,
     )
-    card = views.opening_card(ctx.session, started.opened, library=lib, settings=ctx.settings)
-    return [card, drillviews.started_message(started, library=lib, settings=ctx.settings)]
+    card = incident_flows.opening_card(ctx.session, started.opened, library=lib, settings=ctx.settings)
+    return [card, drill_messaging.started_message(started, library=lib, settings=ctx.settings)]
 
 
 def stop(request: CommandRequest) -> Reply:
     ctx, message = request.ctx, request.message
-    run = drillruns.running(ctx.session, request.chat_id)
+    run = drill_runs.running(ctx.session, request.chat_id)
     if run is None:
         raise UserError(say("drill_not_running"))
-    return drillruns.stop(
+    return drill_runs.stop(
         ctx.session,
         ctx.settings,
         library(request),
@@ -107,30 +99,21 @@ def stop(request: CommandRequest) -> Reply:
 
 def schedule(request: CommandRequest, raw: str) -> Reply:
     """The monthly drill reminder of this group: day of the month (next working day if it is not one) and time."""
-    settings, session, message = request.ctx.settings, request.ctx.session, request.message
-    if raw.lower() in OFF_WORDS:
-        schedules.update(session, request.chat_id, by=message.sender_id, at=message.created_at, drill_day=0)
-    else:
-        args = parse_or_explain(raw, SCHEDULE_KEYS)
-        if args.text.strip():
-            raise UserError(say("drill_schedule_usage"))
-        changes: dict[str, object] = {}
-        if "day" in args.options:
-            value = args.options["day"].strip().removesuffix("日").removesuffix("号")
-            if not value.isdigit() or not 1 <= int(value) <= 28:
-                raise UserError(say("drill_schedule_usage"))
-            changes["drill_day"] = int(value)
-        if "time" in args.options:
-            try:
-                changes["drill_time"] = schedules.clock_time(args.options["time"]).strftime("%H:%M")
-            except ValueError:
-                raise UserError(say("drill_schedule_usage")) from None
-        if changes:
-            schedules.update(session, request.chat_id, by=message.sender_id, at=message.created_at, **changes)
-    cadence = schedules.cadence(session, request.chat_id, settings)
-    today = message.created_at.astimezone(settings.tz).date()
-    upcoming = schedules.drill_moment(today.year, today.month, cadence, settings.tz)
-    if upcoming is not None and upcoming <= message.created_at:
-        following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-        upcoming = schedules.drill_moment(following.year, following.month, cadence, settings.tz)
-    return say("drill_schedule", cadence=cadence, upcoming=upcoming)
+    off = raw.lower() in SCHEDULE_WORDS["schedule_off"]
+    args = None if off else parse_or_explain(raw, SCHEDULE_WORDS["drill_schedule_keys"])
+    if args is not None and args.text.strip():
+        raise UserError(say("drill_schedule_usage"))
+    try:
+        scheduled = cadence.set_schedule(
+            cadence.DRILL,
+            request.chat_id,
+            session=request.ctx.session,
+            settings=request.ctx.settings,
+            off=off,
+            options=args.options if args else None,
+            by=request.message.sender_id,
+            at=request.message.created_at,
+        )
+    except cadence.ScheduleProblem:
+        raise UserError(say("drill_schedule_usage")) from None
+    return say("drill_schedule", cadence=scheduled.cadence, upcoming=scheduled.upcoming)

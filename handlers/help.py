@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.core.messages import BotAdded, Card, Markdown
 from bot.core.router import CommandRequest, Commands, Context, help_entries
 from bot.core.wording import say
+from handlers.common import help_text
 
 commands = Commands()
 
 
-@commands.command("help", "帮助", usage="/help", summary="列出所有命令及用法")
+@commands.command("help", "帮助", **help_text("help"))
 def show_help(request: CommandRequest) -> str:
     return say("help", commands=help_entries(request.ctx.router))
 

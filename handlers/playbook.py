@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from bot.core.labels import role as role_label
 from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
 from bot.incidents import roster
 from bot.library.playbooks import PlaybookError, parse
-from bot.library.roles import label
-from handlers.common import library
+from handlers.common import command_words, help_text, library
 
 commands = Commands()
-LIST, SHOW, RELOAD = ("list", "列表"), ("show", "查看"), ("reload", "重新加载", "重载")
+WORDS = command_words("followups/command_words.yaml")
+LIST, SHOW, RELOAD = WORDS["playbook_list"], WORDS["playbook_show"], WORDS["playbook_reload"]
 
 
 @commands.command(
     "playbook",
     "预案",
-    usage="/playbook list|show <预案ID>|reload",
-    summary="查看预案（/预案 列表 · /预案 查看 product_defect）；负责人可 /预案 重新加载",
+    **help_text("playbook"),
 )
 def playbook(request: CommandRequest) -> Reply:
     sub, _, rest = request.args.partition(" ")
@@ -31,7 +31,7 @@ def playbook(request: CommandRequest) -> Reply:
         )
         if chosen is None:
             raise UserError(say("unknown_playbook", word=rest.strip(), playbooks=list(lib.playbooks.values())))
-        return say("playbook_show", playbook=chosen, label=label)
+        return say("playbook_show", playbook=chosen, label=role_label)
     if sub in RELOAD:
         if "lead" not in roster.roles_of(request.ctx.session, request.chat_id, request.message.sender_id):
             raise UserError(say("reload_lead_only"))

@@ -5,30 +5,25 @@ from __future__ import annotations
 from bot.clock.quarters import Quarter, QuarterError
 from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
-from bot.followups import cadence as schedules
-from bot.followups import review
-from bot.followups import review_messaging as reviewviews
-from handlers.common import library, parse_or_explain
+from bot.followups import cadence, messaging, review
+from bot.library.lexicon import load as load_lexicon
+from handlers.common import command_words, help_text, library, parse_or_explain
 
 commands = Commands()
-KEYS = {"quarter": "quarter", "季度": "quarter"}
-SCHEDULE_KEYS = {"workday": "workday", "工作日": "workday", "time": "time", "时间": "time"}
-SCHEDULE_WORDS = ("schedule", "设置")
-OFF_WORDS = ("off", "关闭")
+WORDS = command_words("followups/command_words.yaml")
 
 
 @commands.command(
     "review",
     "季度复盘",
-    usage="/review [quarter=2026Q4]",
-    summary="季度复盘：本季度事件、指标趋势和改进项执行情况（/季度复盘 设置 调整定时）",
+    **help_text("review"),
     group_only=True,
 )
 def quarterly_review(request: CommandRequest) -> Reply:
     first, _, rest = request.args.strip().partition(" ")
-    if first.lower() in SCHEDULE_WORDS:
+    if first.lower() in WORDS["schedule"]:
         return _schedule(request, rest)
-    args = parse_or_explain(request.args, KEYS)
+    args = parse_or_explain(request.args, WORDS["review_keys"])
     raw = args.options.get("quarter") or args.text.strip()
     now = request.message.created_at
     try:
@@ -41,47 +36,30 @@ def quarterly_review(request: CommandRequest) -> Reply:
         request.ctx.session,
         quarter=quarter,
         library=library(request),
+        lexicon=load_lexicon(request.ctx.settings.playbook_dir),
         tz=request.ctx.settings.tz,
         now=now,
         chat_id=request.chat_id,
     )
-    return reviewviews.outputs(data, chat_id=request.chat_id)
+    return messaging.review_outputs(data, chat_id=request.chat_id)
 
 
 def _schedule(request: CommandRequest, raw: str) -> Reply:
-    settings, session = request.ctx.settings, request.ctx.session
-    if raw.strip().lower() in OFF_WORDS:
-        schedules.update(
-            session, request.chat_id, by=request.message.sender_id, at=request.message.created_at, review_workday=0
-        )
-    else:
-        args = parse_or_explain(raw, SCHEDULE_KEYS)
-        if args.text.strip():
-            raise UserError(say("review_schedule_usage"))
-        changes: dict[str, object] = {}
-        if "workday" in args.options:
-            value = args.options["workday"].strip()
-            if not value.isdigit() or not 1 <= int(value) <= 20:
-                raise UserError(say("review_schedule_usage"))
-            changes["review_workday"] = int(value)
-        if "time" in args.options:
-            changes["review_time"] = _clock(args.options["time"], "review_schedule_usage")
-        if changes:
-            schedules.update(
-                session, request.chat_id, by=request.message.sender_id, at=request.message.created_at, **changes
-            )
-    cadence = schedules.cadence(session, request.chat_id, settings)
-    now = request.message.created_at
-    quarter = Quarter.of(now.astimezone(settings.tz).date())
-    upcoming = schedules.review_moment(quarter, cadence, settings.tz)
-    if upcoming is not None and upcoming <= now:
-        upcoming = schedules.review_moment(quarter.next, cadence, settings.tz)
-    return say("review_schedule", cadence=cadence, upcoming=upcoming)
-
-
-def _clock(raw: str, usage: str) -> str:
+    off = raw.strip().lower() in WORDS["schedule_off"]
+    args = None if off else parse_or_explain(raw, WORDS["review_schedule_keys"])
+    if args is not None and args.text.strip():
+        raise UserError(say("review_schedule_usage"))
     try:
-        value = schedules.clock_time(raw)
-    except ValueError:
-        raise UserError(say(usage)) from None
-    return value.strftime("%H:%M")
+        scheduled = cadence.set_schedule(
+            cadence.REVIEW,
+            request.chat_id,
+            session=request.ctx.session,
+            settings=request.ctx.settings,
+            off=off,
+            options=args.options if args else None,
+            by=request.message.sender_id,
+            at=request.message.created_at,
+        )
+    except cadence.ScheduleProblem:
+        raise UserError(say("review_schedule_usage")) from None
+    return say("review_schedule", cadence=scheduled.cadence, upcoming=scheduled.upcoming)

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
-from bot.timeline import service as timeline
-from handlers.common import current_incident
+from bot.timeline import service as timeline_service
+from handlers.common import command_words, current_incident, help_text
 
 commands = Commands()
-SIDES = {"surface": "root_surface", "表层": "root_surface", "deep": "root_deep", "深层": "root_deep"}
+SIDES = command_words("incidents/command_words.yaml")["root_sides"]
 
 
-@commands.command(
-    "root",
-    "根因",
-    usage="/root surface|deep <内容>",
-    summary="记录根因：表层诱因（如博主晒出瑕疵）或深层问题（如质检流程漏洞、响应标准不清）",
-    group_only=True,
-)
+@commands.command("root", "根因", **help_text("root"), group_only=True)
 def root_cause(request: CommandRequest) -> Reply:
     word, _, text = request.args.partition(" ")
     side = SIDES.get(word.lower())
@@ -25,7 +19,7 @@ def root_cause(request: CommandRequest) -> Reply:
         raise UserError(say("root_usage"))
     incident = current_incident(request)
     message = request.message
-    timeline.add(
+    timeline_service.add(
         request.ctx.session,
         incident,
         at=message.created_at,

@@ -5,50 +5,55 @@ from __future__ import annotations
 from bot.core.messages import CardAction, Outbound
 from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.core.wording import say
-from bot.incidents import messaging as views
-from bot.incidents import roster
-from bot.incidents import service as incidents
+from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
-from bot.steps import service as steps
-from handlers.common import current_incident, library, library_of
+from bot.library.playbooks import Playbook
+from bot.steps import flows as step_flows
+from bot.steps import service as step_service
+from bot.steps.models import IncidentStep
+from handlers.common import current_incident, help_text, library, library_of
 
 commands = Commands()
 
 
-@commands.command("done", "完成", usage="/done <步骤ID>", summary="标记预案步骤完成（步骤ID见 /状态）", group_only=True)
+@commands.command("done", "完成", **help_text("done"), group_only=True)
 def mark_done(request: CommandRequest) -> Reply:
     incident = current_incident(request)
     playbook = library(request).playbooks.get(incident.playbook)
-    rows = steps.sync(request.ctx.session, incident, playbook) if playbook else []
     step_id = request.args.split(maxsplit=1)[0] if request.args else ""
-    row = next((r for r in rows if r.step_id == step_id), None)
-    if row is None:
-        raise UserError(say("unknown_step", word=step_id, rows=[r for r in rows if r.active]))
-    completion = steps.complete(
-        request.ctx.session, incident, playbook, row, at=request.message.created_at, by=request.message.sender_id
+    message = request.message
+    marked = step_flows.mark_done(
+        request.ctx.session,
+        incident,
+        playbook,
+        step_id,
+        at=message.created_at,
+        by=message.sender_id,
+        settings=request.ctx.settings,
+        now=request.ctx.now,
     )
-    if completion.outcome == "not_active":
-        raise UserError(say("step_not_active", row=row, step=playbook.step(row.step_id)))
-    if completion.outcome == "already":
-        return say("step_already_done", row=row, step=playbook.step(row.step_id))
-    return views.completion_notes(
-        request.ctx.session, incident, [completion], settings=request.ctx.settings, now=request.ctx.now
-    )
+    if marked.row is None:
+        raise UserError(say("unknown_step", word=step_id, rows=marked.active))
+    if marked.outcome == "not_active":
+        raise UserError(say("step_not_active", row=marked.row, step=playbook.step(marked.row.step_id)))
+    if marked.outcome == "already":
+        return say("step_already_done", row=marked.row, step=playbook.step(marked.row.step_id))
+    return marked.notes
 
 
-def _incident_step(action: CardAction, ctx: Context):
-    incident = incidents.get(ctx.session, int(action.value.get("incident", 0) or 0))
+def _incident_step(action: CardAction, ctx: Context) -> tuple[Incident, Playbook, IncidentStep]:
+    incident = incident_service.get(ctx.session, int(action.value.get("incident", 0) or 0))
     if incident is None or incident.chat_id != action.chat_id:
         raise UserError(say("unknown_action"))
     playbook = library_of(ctx).playbooks.get(incident.playbook)
-    row = steps.get(ctx.session, incident.id, str(action.value.get("step", "")))
+    row = step_service.get(ctx.session, incident.id, str(action.value.get("step", "")))
     if playbook is None or row is None:
         raise UserError(say("unknown_action"))
     return incident, playbook, row
 
 
-def _card_update(ctx: Context, incident: Incident, playbook, role: str, action: CardAction) -> Outbound:
-    return views.role_card(
+def _card_update(ctx: Context, incident: Incident, playbook: Playbook, role: str, action: CardAction) -> Outbound:
+    return step_flows.role_card(
         ctx.session,
         incident,
         playbook,
@@ -62,20 +67,23 @@ def _card_update(ctx: Context, incident: Incident, playbook, role: str, action: 
 @commands.action("step_done")
 def press_done(action: CardAction, ctx: Context) -> Reply:
     incident, playbook, row = _incident_step(action, ctx)
-    completion = steps.complete(ctx.session, incident, playbook, row, at=action.created_at, by=action.user_id)
-    if completion.outcome in ("already", "not_active"):
-        return None  # a double click changes nothing
-    notes = views.completion_notes(ctx.session, incident, [completion], settings=ctx.settings, now=action.created_at)
-    updates = [n for n in notes if n.update_message_id]
-    if not any(u.update_message_id == action.message_id for u in updates):
-        notes.append(_card_update(ctx, incident, playbook, row.role, action))
-    return notes
+    notes = step_flows.done_by_button(
+        ctx.session,
+        incident,
+        playbook,
+        row,
+        at=action.created_at,
+        by=action.user_id,
+        card_message_id=action.message_id,
+        settings=ctx.settings,
+    )
+    return notes or None  # a double click changes nothing
 
 
 @commands.action("step_claim")
 def press_claim(action: CardAction, ctx: Context) -> Reply:
     incident, playbook, row = _incident_step(action, ctx)
-    if not steps.claim(ctx.session, row, at=action.created_at, by=action.user_id):
+    if not step_service.claim(ctx.session, row, at=action.created_at, by=action.user_id):
         return None
     return _card_update(ctx, incident, playbook, row.role, action)
 
@@ -83,10 +91,6 @@ def press_claim(action: CardAction, ctx: Context) -> Reply:
 @commands.action("step_help")
 def press_help(action: CardAction, ctx: Context) -> Reply:
     incident, playbook, row = _incident_step(action, ctx)
-    lead_role = library_of(ctx).severity.levels[incident.level].lead_role
-    return say(
-        "step_help",
-        user=action.user_id,
-        step=playbook.step(row.step_id),
-        leads=roster.holders(ctx.session, incident.chat_id, lead_role),
+    return step_flows.help_request(
+        ctx.session, incident, playbook, row, user_id=action.user_id, library=library_of(ctx)
     )

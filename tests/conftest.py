@@ -1,17 +1,22 @@
 """Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
-TEST_DATABASE_URL is set), the fake Feishu Open API, and an HTTP client."""
+TEST_DATABASE_URL is set), a sandbox chat on it, a team's own copy of the playbooks, the fake
+Feishu Open API, and an HTTP client."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from bot.core.db import make_engine
+from tests.chat import SandboxChat
 from tests.fakes.feishu_openapi import FakeFeishu, reset_lark_token_cache
+from tests.support import BUNDLED_PLAYBOOKS
 
 
 @pytest.fixture
@@ -34,6 +39,22 @@ def db_url(tmp_path) -> Iterator[str]:
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
     yield url
+
+
+@pytest.fixture
+def chat(db_url) -> Iterator[SandboxChat]:
+    """A group talking to the real pipeline on `db_url`, with the bundled playbooks."""
+    driver = SandboxChat(db_url)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def playbook_copy(tmp_path) -> Path:
+    """A team's own copy of the bundled playbooks (PLAYBOOK_DIR), free to edit."""
+    folder = tmp_path / "playbooks"
+    shutil.copytree(BUNDLED_PLAYBOOKS, folder)
+    return folder
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def serve(app) -> Iterator[str]:
         thread.join(10)
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if predicate():

@@ -1,12 +1,14 @@
-"""UTC-aware time helpers: store UTC, show in BOT_TIMEZONE."""
+"""The one clock and UTC helpers: `utcnow` is the default of the injectable clock (Runtime's `now_fn`);
+domain code takes `now=` from its caller instead of reading the time itself. Store UTC, show in
+BOT_TIMEZONE (formatting lives in `bot.clock.format`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
+    """The real time, UTC-aware: only the composition root and transports read it."""
     return datetime.now(UTC)
 
 
@@ -23,7 +25,3 @@ def from_millis(value: str | int | None) -> datetime | None:
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes coming back from the DB are UTC by construction."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def local(value: datetime, tz: ZoneInfo) -> datetime:
-    return as_utc(value).astimezone(tz)

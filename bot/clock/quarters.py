@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.core import labels
+from bot.core.wording import render
+
 _LABEL = re.compile(r"^\s*(\d{4})\s*[Qq-]?\s*([1-4])\s*$")
 _CHINESE = re.compile(r"^\s*(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季度?\s*$")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
 class QuarterError(ValueError):
-    pass
+    """A quarter someone typed that cannot be read; `str()` is one line of Chinese for the chat."""
 
 
 @dataclass(frozen=True, order=True)
@@ -30,7 +33,7 @@ class Quarter:
         """ "2026Q4", "2026-4", "2026年第四季度", "2026年Q4"."""
         match = _LABEL.match(text.replace("年", "")) or _CHINESE.match(text)
         if match is None:
-            raise QuarterError(f"看不懂季度“{text}”：请写成 2026Q4 或 2026年第四季度")
+            raise QuarterError(render("clock/quarter_problem", text=text))
         number = match.group(2)
         return cls(int(match.group(1)), _CHINESE_DIGITS.get(number) or int(number))
 
@@ -40,7 +43,8 @@ class Quarter:
 
     @property
     def chinese(self) -> str:
-        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+        numeral = labels.label("time_formats", "quarter_numerals")[self.number - 1]
+        return labels.label("time_formats", "quarter").format(year=self.year, numeral=numeral)
 
     @property
     def first_day(self) -> date:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.clock.parse import is_clock_word, is_date_word
+from bot.clock.moments import is_clock_word, is_date_word
+from bot.core.wording import environment
 
 
 class ArgsProblem(ValueError):
@@ -76,13 +77,19 @@ def parse_args(raw: str, keys: dict[str, str]) -> Args:
             continue
         canonical = lookup.get(_fold(token.key))
         if canonical is None:
-            raise ArgsProblem(f"不认识参数 {token.key}=…，可用：{_accepted(keys, token.key)}")
+            raise _problem("unknown_key", key=token.key, accepted=_accepted(keys, token.key))
         if canonical in options:
-            raise ArgsProblem(f"参数 {token.key}= 重复了，只能写一次")
+            raise _problem("repeated", key=token.key)
         if not token.value.strip():
-            raise ArgsProblem(f"参数 {token.key}= 缺少值")
+            raise _problem("empty", key=token.key)
         options[canonical] = token.value.strip()
     return Args(words=words, options=options, text=_join_as_typed(raw, spans, words), spans=spans, raw=raw)
+
+
+def _problem(problem: str, **context: object) -> ArgsProblem:
+    """The one-line Chinese explanation (templates/core/args_problem.j2)."""
+    text = environment().get_template("core/args_problem.j2").render(problem=problem, **context).strip()
+    return ArgsProblem(text)
 
 
 def _fold(key: str) -> str:

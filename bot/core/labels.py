@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.wording import TEMPLATES
+from bot.core.bundled import TEMPLATES
 
 LABELS_FILE = TEMPLATES / "labels.yaml"
 

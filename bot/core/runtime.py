@@ -23,7 +23,7 @@ from bot.core.ratelimit import SendRate
 from bot.core.router import Router
 from bot.core.workers import Worker
 from bot.followups import flows as followups
-from bot.scheduling import sweep as prompts
+from bot.scheduling import sweep
 from bot.scheduling.scheduler import Scheduler
 from bot.timeline import evidence, refine
 
@@ -107,7 +107,7 @@ class Runtime:
     def _evidence_pass(self) -> float | None:
         if self.reader is None:
             return None
-        return evidence.fetch_due(self.engine, self.reader, now=utcnow())
+        return evidence.fetch_due(self.engine, self.reader, now=self.now_fn())
 
     def _refine_pass(self) -> float | None:
         if self.llm is None:
@@ -120,7 +120,7 @@ class Runtime:
         process (the interval job and the follow-up wake-up may fire together)."""
         with self._sweeping:
             try:
-                queued = prompts.sweep(self.engine, self.settings, now=self.now_fn())
+                queued = sweep.sweep(self.engine, self.settings, now=self.now_fn())
             except Exception:
                 log.exception("sweep failed; the next one tries again")
                 queued = 0

@@ -8,43 +8,24 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
+import yaml
 from sqlmodel import Session, select
 
 from bot.core.llm import LLM
 from bot.core.mentions import neutralize
-from bot.core.wording import environment
+from bot.core.wording import TEMPLATES, environment
 from bot.drafting.lint import LintResult, lint
 from bot.drafting.models import Draft
 from bot.incidents.models import Incident
 from bot.incidents.roster import roles_of
 from bot.library.playbooks import Library
-from bot.timeline import service as timeline
+from bot.timeline import service as timeline_service
 
 log = logging.getLogger(__name__)
 
-KINDS = {
-    "reply": "reply",
-    "回复": "reply",
-    "statement": "statement",
-    "声明": "statement",
-    "kol": "kol",
-    "博主": "kol",
-    "cs": "cs",
-    "客服": "cs",
-}
-SEGMENTS = {
-    "core": "core",
-    "核心": "core",
-    "potential": "potential",
-    "潜在": "potential",
-    "general": "general",
-    "普通": "general",
-}
-KIND_LABELS = {"reply": "评论区回复", "statement": "正式声明", "kol": "博主实测说明", "cs": "客服话术"}
-SEGMENT_LABELS = {"core": "核心用户", "potential": "潜在用户", "general": "普通用户"}
 TEMPLATE_VARIANTS = 3
-QA_WORDS = ("检测", "质检", "报告", "送检", "留样")
 
 _AT_TAG = re.compile(r"<\s*at\b[^>]*>(.*?)<\s*/\s*at\s*>|<\s*at\b[^>]*/?>", re.IGNORECASE | re.DOTALL)
 _AT_ALL = re.compile(r"@\s*(所有人|all|全体成员)", re.IGNORECASE)
@@ -60,14 +41,21 @@ class Facts:
     qa: list[str] = field(default_factory=list)  # what QA recorded (results, reports)
 
 
+@cache
+def qa_words() -> tuple[str, ...]:
+    """Words that make a QA member's entry a QA result (templates/drafting/facts.yaml)."""
+    raw = yaml.safe_load((TEMPLATES / "drafting" / "facts.yaml").read_text(encoding="utf-8"))
+    return tuple(raw["qa_words"])
+
+
 def gather_facts(session: Session, incident: Incident, library: Library) -> Facts:
     """Only what the team recorded: title, scenario, the decided remedy, QA results."""
     playbook = library.playbooks.get(incident.playbook)
     qa = []
-    for entry in timeline.entries(session, incident.id):
+    for entry in timeline_service.entries(session, incident.id):
         if entry.recalled or entry.kind not in ("action", "note", "decision"):
             continue
-        if "qa" in roles_of(session, incident.chat_id, entry.author_id) and any(w in entry.text for w in QA_WORDS):
+        if "qa" in roles_of(session, incident.chat_id, entry.author_id) and any(w in entry.text for w in qa_words()):
             qa.append(entry.text.strip("。"))
     return Facts(
         title=incident.title,
@@ -149,7 +137,7 @@ def _store(
         variant=variant,
         casual=casual,
         score=result.score,
-        findings=json.dumps([_finding(f) for f in result.findings], ensure_ascii=False),
+        findings=json.dumps([finding_record(f) for f in result.findings], ensure_ascii=False),
         note=note,
         created_by=by,
     )
@@ -158,7 +146,12 @@ def _store(
     return draft
 
 
-def _finding(finding) -> dict:
+def _note(name: str, **context: object) -> str:
+    return environment().get_template(f"drafting/{name}.j2").render(**context).strip()
+
+
+def finding_record(finding) -> dict:
+    """A lint finding as stored with a draft or a statement's lint (JSON)."""
     return {
         "code": finding.code,
         "severity": finding.severity,
@@ -189,7 +182,7 @@ def create(
         if texts:
             scored = sorted(enumerate(texts), key=lambda pair: -lint(pair[1], kind).score)
             index, best = scored[0]
-            note = f"AI 起草，共 {len(texts)} 版，已选检查得分最高的一版"
+            note = _note("note_llm", count=len(texts))
             return _store(
                 session,
                 incident,
@@ -203,7 +196,7 @@ def create(
                 note=note,
                 by=by,
             )
-        note = "AI 起草超时或出错，已改用模板"
+        note = _note("note_fallback")
     text = template_text(facts, kind, segment, variant=variant, casual=casual, context=context)
     return _store(
         session,
@@ -251,6 +244,10 @@ def adopt(session: Session, draft: Draft, *, by: str, at) -> bool:
     draft.adopted_by, draft.adopted_at = by, at
     session.add(draft)
     return True
+
+
+def get_draft(session: Session, draft_id: int) -> Draft | None:
+    return session.get(Draft, draft_id) if draft_id else None
 
 
 def findings_of(draft: Draft) -> list[dict]:

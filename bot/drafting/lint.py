@@ -123,8 +123,31 @@ def phrases(text: str, kind: str, rule: PhraseRule, code: str) -> list[Finding]:
     return [
         _finding(code, phrase.severity or rule.severity, match, phrase.suggestion)
         for phrase, match in _phrase_hits(text, rule.phrases)
-        if not _warned_against(text, match.start())
+        if not _warned_against(text, match.start()) and not _not_claimed(text, match, rule)
     ]
+
+
+def _not_claimed(text: str, match: re.Match[str], rule: PhraseRule) -> bool:
+    """The phrase is negated just before it (“不是百分百有效”), or quoted in a sentence that retracts or
+    forbids it (“‘100%有效’这个说法不对”): it is talked about, not said."""
+    start, end = match.span()
+    if rule.negated_by and re.search(rule.negated_by, text[max(0, start - 8) : start]):
+        return True
+    sentence_start, sentence_end = next(((a, b) for a, b in sentences(text) if a <= start < b), (0, len(text)))
+    if rule.cleared_by and re.search(rule.cleared_by, text[sentence_start:sentence_end]):
+        return True
+    if not rule.retracted_by:
+        return False
+    before, after = text[sentence_start:start], text[end:sentence_end]
+    openers, closers = rule.quotes[0::2], rule.quotes[1::2]
+    if sum(before.count(q) for q in openers) <= sum(before.count(q) for q in closers):
+        return False  # not inside quotes
+    opened_at = max(before.rfind(q) for q in openers)
+    closed_at = min((i for i in (after.find(q) for q in closers) if i >= 0), default=-1)
+    if closed_at < 0:
+        return False
+    outside = before[:opened_at] + after[closed_at + 1 :]  # the retraction is said about the quote, not in it
+    return bool(re.search(rule.retracted_by, outside))
 
 
 _WARNING = re.compile(
@@ -158,12 +181,14 @@ def no_empathy(text: str, kind: str, rule: EmpathyRule) -> list[Finding]:
 
 
 def too_formal(text: str, kind: str, rule: FormalRule) -> list[Finding]:
-    """One finding on the first formal marker when the draft has at least its kind's `low` count of them."""
+    """One finding on the first formal marker when the markers' weights add up to its kind's `low` threshold:
+    the register is judged from all its signs together (兹、特此、现将…如下、尊敬的、本公司始终秉承…)."""
     threshold = rule.thresholds.get(kind)
     hits = _phrase_hits(text, rule.markers)
-    if threshold is None or len(hits) < threshold.low:
+    weight = sum(phrase.weight for phrase in {id(phrase): phrase for phrase, _ in hits}.values())  # each sign once
+    if threshold is None or weight < threshold.low:
         return []
-    severity = "medium" if len(hits) >= threshold.medium else "low"
+    severity = "medium" if weight >= threshold.medium else "low"
     replacements = "；".join(dict.fromkeys(_fill(phrase.suggestion, text=match.group()) for phrase, match in hits))
     suggestion = _fill(rule.suggestion, count=str(len(hits)), replacements=replacements)
     return [_finding("too_formal", severity, hits[0][1], suggestion)]
@@ -206,6 +231,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _names_remedy(sentence: str, rule: RemedyRule) -> bool:
+    if rule.refusal and re.search(rule.refusal, sentence):
+        return False
     has_action = any(
         not re.search(rule.negation, sentence[: match.start()])
         for pattern in rule.actions
@@ -220,7 +247,11 @@ def _remedy_expected(text: str, kind: str, rule: RemedyRule) -> bool:
         return True
     if kind not in rule.promise_kinds:
         return False
-    return _first_match(text, [*rule.promises, *rule.vague, *rule.actions]) is not None
+    return any(
+        not re.search(rule.negation, text[max(0, m.start() - 8) : m.start()])
+        for pattern in [*rule.promises, *rule.vague, *rule.actions]
+        for m in re.finditer(pattern, text)
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 
 from sqlmodel import Session, select
 
+from bot.drafting.drafts import finding_record
 from bot.drafting.lint import lint
 from bot.drafting.models import StatementLint
 from bot.timeline.models import TimelineEntry
@@ -21,19 +22,7 @@ def lint_statement(session: Session, entry: TimelineEntry) -> StatementLint:
         entry_id=entry.id,
         incident_id=entry.incident_id,
         score=result.score,
-        findings=json.dumps(
-            [
-                {
-                    "code": f.code,
-                    "severity": f.severity,
-                    "span": list(f.span),
-                    "suggestion": f.suggestion,
-                    "text": f.text,
-                }
-                for f in result.findings
-            ],
-            ensure_ascii=False,
-        ),
+        findings=json.dumps([finding_record(f) for f in result.findings], ensure_ascii=False),
         has_remedy="no_remedy" not in result.codes,
     )
     session.add(record)

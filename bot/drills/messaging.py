@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from bot.clock import parse as eventtime
+from bot.clock.format import format_duration, format_local
 from bot.config import Settings
+from bot.core import labels
+from bot.core.labels import role as role_label
 from bot.core.messages import Card, Markdown, Outbound
 from bot.core.wording import environment, say
-from bot.drills.run import inject_time
-from bot.incidents.messaging import METRIC_LABELS, PLATFORM_LABELS
+from bot.drills.timescale import inject_time
 from bot.incidents.models import Incident
 from bot.library.drills import Drills, Inject, Scenario
 from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import Library
-from bot.library.roles import label
-from bot.timeline.numbers import format_value
+from bot.timeline.values import format_value
 
 
 def speed_text(speed: float) -> str:
@@ -27,8 +27,8 @@ def inject_message(
     if inject.metric is not None:
         lexicon = load_lexicon(settings.playbook_dir)
         metric = {
-            "label": METRIC_LABELS[inject.metric.name],
-            "platform": PLATFORM_LABELS[inject.metric.platform],
+            "label": labels.metric(inject.metric.name),
+            "platform": labels.platform(inject.metric.platform),
             "value": format_value(inject.metric.name, inject.metric.value, lexicon),
         }
     return Outbound(
@@ -39,7 +39,7 @@ def inject_message(
 def started_message(started, *, library: Library, settings: Settings) -> Outbound:
     """What the group is told when a drill starts (after the usual opening card)."""
     run, incident, scenario = started.run, started.opened.incident, started.scenario
-    real = eventtime.format_duration(scenario.end / run.speed)
+    real = format_duration(scenario.end / run.speed)
     return Outbound(
         chat_id=incident.chat_id,
         text=say(
@@ -50,7 +50,7 @@ def started_message(started, *, library: Library, settings: Settings) -> Outboun
             real=real,
             playbook=library.playbooks[incident.playbook],
             level=library.severity.levels[incident.level],
-            ends=eventtime.format_local(inject_time(run, scenario.end), settings.tz, now=run.started_at),
+            ends=format_local(inject_time(run, scenario.end), settings.tz, now=run.started_at),
         ),
     )
 
@@ -65,7 +65,7 @@ def scenario_list(drills: Drills, library: Library) -> str:
 
 def score_card(score, incident: Incident) -> Outbound:
     """The drill retro: per step the response time in scenario minutes against the playbook deadline, and a score."""
-    lines = [{"step": step, "role": label(step.role)} for step in score.steps]
+    lines = [{"step": step, "role": role_label(step.role)} for step in score.steps]
     body = Markdown(
         environment()
         .get_template("cards/drill_retro.j2")

@@ -1,4 +1,4 @@
-"""Drill runs: a scenario (bot.drills) played into a drill incident of a group.
+"""Drill runs: a scenario (`bot.library.drills`) played into a drill incident of a group.
 
 - `start` opens the drill incident (flagged `is_drill`, its playbook deadlines compressed by the speed) and its
   DrillRun row; the team then responds with the normal commands.
@@ -7,8 +7,7 @@
   alert). An inject due while the bot was down is posted once, late. When the scenario's end passes, the drill
   ends: the incident is closed at that time and the drill retro goes out.
 - `stop` (/drill stop) and `closed_by_hand` (/结束 on a drill incident) end it early, once.
-- `score` is the drill retro: per playbook step, the response time in scenario minutes (real minutes × speed)
-  against the playbook deadline for the level, met or not, and the share of steps met.
+- the drill retro scores the run (`bot.drills.score`); scenario time ↔ real time is `bot.drills.timescale`.
 
 A drill ends once: a Notice `drill:end` (unique per incident) is written in the same transaction as the close."""
 
@@ -16,31 +15,39 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+import yaml
 from sqlmodel import Session, select
 
-from bot.clock.now import as_utc
 from bot.config import Settings
+from bot.core.bundled import TEMPLATES
 from bot.core.llm import LLM
 from bot.core.messages import Outbound
+from bot.core.wording import say
+from bot.drills import messaging as drill_messaging
 from bot.drills.models import DrillRun
-from bot.incidents import flows as lifecycle
+from bot.drills.score import Score, score
+from bot.drills.timescale import inject_time
+from bot.incidents import flows as incident_flows
 from bot.incidents import roster
 from bot.incidents import service as incidents
 from bot.incidents.models import Incident
 from bot.library import drills as drill_files
 from bot.library.playbooks import Library, PlaybookError
-from bot.retro import flows as retrospective
-from bot.retro.compute import listed_steps
+from bot.retro import flows as retro_flows
+from bot.retro import messaging as retro_messaging
 from bot.scheduling.ledger import LATE_AFTER, Ledger
 from bot.timeline import samples, severity
 from bot.timeline import service as timeline
 
 log = logging.getLogger(__name__)
+StepPrompter = Callable[[Session, Incident, Library, Settings, datetime], list[Outbound]]
 
 MIN_SPEED, MAX_SPEED = 1.0, 60.0
+WORDS = yaml.safe_load((TEMPLATES / "drills" / "command_words.yaml").read_text(encoding="utf-8"))
 END_KEY = "drill:end"
 
 
@@ -52,7 +59,11 @@ def parse_speed(raw: str | None) -> float:
     """ "10", "10x", "x10", "10倍" → 10.0; 1 when not given; SpeedProblem otherwise."""
     if raw is None:
         return 1.0
-    text = raw.strip().lower().removeprefix("x").removesuffix("x").removesuffix("倍")
+    text = raw.strip().lower()
+    for prefix in WORDS["speed_prefixes"]:
+        text = text.removeprefix(prefix)
+    for suffix in WORDS["speed_suffixes"]:
+        text = text.removesuffix(suffix)
     if not re.fullmatch(r"\d+(?:\.\d+)?", text):
         raise SpeedProblem(raw)
     value = float(text)
@@ -83,24 +94,13 @@ def open_incident_in(session: Session, chat_id: str) -> Incident | None:
     return found[0] if found else None
 
 
-def inject_time(run: DrillRun, at_minutes: float) -> datetime:
-    """The real time of a scenario offset: the drill start + offset / speed."""
-    return as_utc(run.started_at) + timedelta(minutes=at_minutes / (run.speed or 1.0))
-
-
-def scenario_minutes(run: DrillRun, at: datetime) -> int | float:
-    """Scenario minutes from the drill start to `at` (real minutes × speed), to 0.1; an int when whole."""
-    value = round((as_utc(at) - as_utc(run.started_at)).total_seconds() / 60 * (run.speed or 1.0), 1)
-    return int(value) if value.is_integer() else value
-
-
 # --- start -----------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Started:
     run: DrillRun
-    opened: lifecycle.Opened
+    opened: incident_flows.Opened
     scenario: drill_files.Scenario
 
 
@@ -118,10 +118,8 @@ def start(
     message_id: str,
 ) -> Started:
     """Open the drill incident and its run. The caller has checked that nothing else is open in the group."""
-    from bot.core.wording import say
-
-    choice = lifecycle.Choice(library.playbooks[scenario.playbook], [], True)
-    opened = lifecycle.open_incident(
+    choice = incident_flows.Choice(library.playbooks[scenario.playbook], [], True)
+    opened = incident_flows.open_incident(
         session,
         settings=settings,
         library=library,
@@ -150,8 +148,12 @@ def start(
 # --- the sweep -------------------------------------------------------------------------------------------------------
 
 
-def due_injects(session: Session, settings: Settings, library: Library, now: datetime) -> list[Outbound]:
-    """Every running drill: the injects whose time came (each once), then its end when the scenario is over."""
+def due_injects(
+    session: Session, settings: Settings, library: Library, now: datetime, *, prompt_steps: StepPrompter
+) -> list[Outbound]:
+    """Every running drill: the injects whose time came (each once), then its end when the scenario is over.
+    `prompt_steps` is the sweep's own step pass (prompts, reminders), run on a drill incident whose injects just
+    changed its data; it is handed in so that drills never import the sweep that calls them."""
     try:
         known = scenarios(settings)
     except PlaybookError:
@@ -175,9 +177,7 @@ def due_injects(session: Session, settings: Settings, library: Library, now: dat
         if end_at <= now:
             messages += end(session, settings, library, run, incident, at=end_at, status="finished")
         elif posted:  # a data point may have raised the level or activated steps: prompt them now
-            from bot.scheduling.sweep import sweep_incident
-
-            messages += sweep_incident(session, incident, library, settings, now)
+            messages += prompt_steps(session, incident, library, settings, now)
     return messages
 
 
@@ -190,8 +190,6 @@ def _post_due(
     scenario: drill_files.Scenario,
     now: datetime,
 ) -> list[Outbound]:
-    from bot.drills import messaging as drillviews
-    from bot.incidents import messaging as views
 
     ledger = Ledger(session, incident.id)
     messages: list[Outbound] = []
@@ -220,9 +218,9 @@ def _post_due(
             )
             findings = severity.assess(session, incident, [sample], library.severity)
         messages.append(
-            drillviews.inject_message(incident, scenario, inject, late=now - due > LATE_AFTER, settings=settings)
+            drill_messaging.inject_message(incident, scenario, inject, late=now - due > LATE_AFTER, settings=settings)
         )
-        notes = views.announcements(session, incident, findings, settings=settings, library=library)
+        notes = incident_flows.announcements(session, incident, findings, settings=settings, library=library)
         messages += [Outbound(chat_id=incident.chat_id, text=text) for text in notes]
     return messages
 
@@ -245,10 +243,6 @@ def end(
     llm: LLM | None = None,
 ) -> list[Outbound]:
     """Close the drill incident at `at` and post the drill retro and the usual retro (once)."""
-    from bot.core.wording import say
-    from bot.drills import messaging as drillviews
-    from bot.incidents import messaging as views
-
     ledger = Ledger(session, incident.id)
     if ledger.sent(END_KEY):
         return []
@@ -267,11 +261,11 @@ def end(
         )
         incidents.close(session, incident, at=at)
     scored = _finish(session, settings, library, run, incident, status=status)
-    compiled = retrospective.compile_retro(session, incident, settings, llm)
+    compiled = retro_flows.compile_retro(session, incident, settings, llm, now=at)
     return [
         Outbound(chat_id=incident.chat_id, text=say("drill_ended", score=scored, status=status)),
-        drillviews.score_card(scored, incident),
-        *views.retro_outputs(
+        drill_messaging.score_card(scored, incident),
+        *retro_messaging.retro_outputs(
             compiled, chat_id=incident.chat_id, leads=roster.holders(session, incident.chat_id, "lead")
         ),
     ]
@@ -319,13 +313,12 @@ def closed_by_hand(session: Session, settings: Settings, library: Library, incid
 def _conclude_with_card(
     session: Session, settings: Settings, library: Library, run: DrillRun, incident: Incident, *, status: str
 ) -> list[Outbound]:
-    from bot.drills import messaging as drillviews
 
     ledger = Ledger(session, incident.id)
     if ledger.sent(END_KEY):
         return []
     ledger.note(END_KEY, incident.closed_at or run.started_at)
-    return [drillviews.score_card(_finish(session, settings, library, run, incident, status=status), incident)]
+    return [drill_messaging.score_card(_finish(session, settings, library, run, incident, status=status), incident)]
 
 
 def _finish(
@@ -339,81 +332,3 @@ def _finish(
     except PlaybookError:
         scenario = None
     return score(session, library, run, incident, scenario)
-
-
-# --- the drill retro -------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StepScore:
-    id: str
-    title: str
-    role: str
-    deadline_minutes: int | float  # the playbook's deadline for the level, scenario minutes from the start
-    response_minutes: int | float | None  # when it was done, scenario minutes from the start; None if not done
-    met: bool | None  # None: not done and not yet due when the drill ended (not scored)
-
-
-@dataclass(frozen=True)
-class Score:
-    scenario_id: str
-    scenario_name: str
-    speed: float
-    status: str  # finished | stopped
-    duration_minutes: int | float  # scenario minutes from the start to the end
-    injects_posted: int
-    injects_total: int
-    first_response_minutes: int | float | None  # scenario minutes to the first public statement
-    steps: list[StepScore]
-
-    @property
-    def scored(self) -> int:
-        return sum(1 for step in self.steps if step.met is not None)
-
-    @property
-    def met(self) -> int:
-        return sum(1 for step in self.steps if step.met)
-
-    @property
-    def percent(self) -> int | None:
-        """Steps met among the steps scored, in % (rounded); None when no step was due."""
-        return round(100 * self.met / self.scored) if self.scored else None
-
-
-def score(
-    session: Session, library: Library, run: DrillRun, incident: Incident, scenario: drill_files.Scenario | None
-) -> Score:
-    """The drill retro of an ended drill, from the recorded steps and statements."""
-    ended = as_utc(incident.closed_at or run.finished_at)
-    playbook = library.playbooks.get(incident.playbook)
-    peak = max((s.value for s in samples.series(session, incident.id, "negative_ratio")), default=None)
-    scored = []
-    for step in listed_steps(session, incident, playbook, peak):
-        if step.done_at is not None:
-            met: bool | None = step.done_at <= step.due_at
-        else:
-            met = False if step.due_at <= ended else None
-        scored.append(
-            StepScore(
-                step.id,
-                step.title,
-                step.role,
-                scenario_minutes(run, step.due_at),
-                scenario_minutes(run, step.done_at) if step.done_at is not None else None,
-                met,
-            )
-        )
-    statements = [e for e in timeline.entries(session, incident.id) if e.kind == "statement" and not e.recalled]
-    total = len(scenario.injects) if scenario else 0
-    posted = sum(1 for index in range(total) if Ledger(session, incident.id).sent(f"drill:inject:{index}"))
-    return Score(
-        scenario_id=run.scenario,
-        scenario_name=scenario.name if scenario else run.scenario,
-        speed=run.speed,
-        status=run.status,
-        duration_minutes=scenario_minutes(run, ended),
-        injects_posted=posted,
-        injects_total=total,
-        first_response_minutes=scenario_minutes(run, statements[0].at) if statements else None,
-        steps=scored,
-    )

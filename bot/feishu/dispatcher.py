@@ -14,6 +14,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTriggerResponse,
 )
 
+from bot.core.wording import render
 from bot.feishu import events
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def build(*, encrypt_key: str, verification_token: str, record: Recorder) -> lar
     def on_card_action(data: P2CardActionTrigger) -> P2CardActionTriggerResponse:
         # Answer within Feishu's 3 s: store the click, act on it after the response.
         persist(data)
-        return P2CardActionTriggerResponse({"toast": {"type": "info", "content": "已收到，正在处理"}})
+        return P2CardActionTriggerResponse({"toast": {"type": "info", "content": render("core/card_received")}})
 
     builder.register_p2_card_action_trigger(on_card_action)
     return builder.build()

@@ -9,6 +9,7 @@ from typing import Any
 from bot.clock.now import from_millis, utcnow
 from bot.core.inbox import EventKeys
 from bot.core.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention, Reacted, Recalled
+from bot.core.wording import render
 
 MESSAGE_RECEIVED = "im.message.receive_v1"
 BOT_ADDED = "im.chat.member.bot.added_v1"
@@ -174,15 +175,18 @@ def _content_text(message_type: str, content: dict[str, Any]) -> tuple[str, list
     if message_type == "post":
         return _post_text(content)
     if message_type == "image":
-        return "[图片]", [Attachment("image", content.get("image_key", ""))]
+        return render("feishu/non_text_message", message_type="image"), [
+            Attachment("image", content.get("image_key", ""))
+        ]
     if message_type == "file":
         name = content.get("file_name", "")
-        return f"[文件] {name}".strip(), [Attachment("file", content.get("file_key", ""), name)]
+        text = render("feishu/non_text_message", message_type="file", name=name)
+        return text, [Attachment("file", content.get("file_key", ""), name)]
     if message_type in ("media", "audio"):
-        return f"[{'视频' if message_type == 'media' else '语音'}]", [
+        return render("feishu/non_text_message", message_type=message_type), [
             Attachment(message_type, content.get("file_key", ""), content.get("file_name", ""))
         ]
-    return f"[{message_type}]", []
+    return render("feishu/non_text_message", message_type=message_type), []
 
 
 def _post_text(content: dict[str, Any]) -> tuple[str, list[Attachment]]:
@@ -225,7 +229,7 @@ def _resolve_mentions(raw: str, by_key: dict[str, dict[str, Any]]) -> tuple[str,
         key = match.group(0)
         info = by_key.get(key)
         if key == "@_all":
-            label = "@所有人"
+            label = render("feishu/mention_all")
         elif info is None:
             label = key
         else:

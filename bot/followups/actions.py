@@ -13,7 +13,14 @@ from bot.incidents.models import Incident
 
 
 def create(
-    session: Session, incident: Incident, *, text: str, owners: list[str], due: date | None, by: str, at: datetime
+    incident: Incident,
+    *,
+    session: Session,
+    text: str,
+    owners: list[str],
+    due: date | None,
+    by: str,
+    at: datetime,
 ) -> ActionItem:
     item = ActionItem(
         chat_id=incident.chat_id,
@@ -33,7 +40,14 @@ def owners_of(item: ActionItem) -> list[str]:
     return json.loads(item.owners or "[]")
 
 
-def open_items(session: Session, chat_id: str) -> list[ActionItem]:
+def find(chat_id: str, item_id: int | str | None, *, session: Session) -> ActionItem | None:
+    """The group's item with that number (None for another group's item, or not a number)."""
+    number = str(item_id or "").strip()
+    item = session.get(ActionItem, int(number)) if number.isdigit() else None
+    return item if item is not None and item.chat_id == chat_id else None
+
+
+def open_items(chat_id: str, *, session: Session) -> list[ActionItem]:
     stmt = (
         select(ActionItem)
         .where(ActionItem.chat_id == chat_id, ActionItem.status == "open")
@@ -42,13 +56,13 @@ def open_items(session: Session, chat_id: str) -> list[ActionItem]:
     return list(session.exec(stmt))
 
 
-def for_incident(session: Session, incident_id: int) -> list[ActionItem]:
+def for_incident(incident_id: int, *, session: Session) -> list[ActionItem]:
     stmt = select(ActionItem).where(ActionItem.incident_id == incident_id).order_by(ActionItem.id)
     return list(session.exec(stmt))
 
 
 def update(
-    session: Session, item: ActionItem, *, verb: str, reason: str, at: datetime, new_due: date | None = None
+    item: ActionItem, *, session: Session, verb: str, reason: str, at: datetime, new_due: date | None = None
 ) -> ActionItem:
     """done | drop | defer (to `new_due`, or a week later)."""
     if verb == "done":
@@ -63,6 +77,14 @@ def update(
     session.add(item)
     session.flush()
     return item
+
+
+def suggestions(optimization: list[dict], *, limit: int = 3) -> list[dict]:
+    """The recommendations worth a button on the retro card: answers to this incident's losses first, then the
+    standing ones, leaving out those the team already has an item for."""
+    open_recs = [item for item in optimization if item["id"] and not item["actions"]]
+    open_recs.sort(key=lambda item: item["source"] != "loss")
+    return open_recs[:limit]
 
 
 def as_retro(item: ActionItem) -> dict:

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from bot.clock.parse import format_duration
+from bot.clock.format import format_duration
 from bot.config import Settings
+from bot.core import labels
+from bot.core.labels import role as role_label
 from bot.core.wording import environment
 from bot.drafting import lint
+from bot.library import drills, playbooks
 from bot.library import lexicon as lexicon_module
-from bot.library import playbooks
+from bot.library import recommendations as recommendation_book
 from bot.library.phrase_examples import examples
-from bot.library.roles import label
-from bot.retro import render as report
-from bot.timeline.numbers import format_value
+from bot.timeline.values import format_value
 
-DRILLS_DIR = "drills"  # inside the playbook folder
 EXAMPLES_PER_PHRASE = 5
 _FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 
@@ -46,7 +46,7 @@ def _fingerprint(path: Path) -> str:
 
 def _metric_name(metric: str, lexicon: lexicon_module.Lexicon) -> str:
     aliases = lexicon.metrics.get(metric) or []
-    return aliases[0] if aliases else report.METRIC_LABELS.get(metric, metric)
+    return aliases[0] if aliases else labels.metric(metric)
 
 
 def _threshold(rule: playbooks.Threshold, lexicon: lexicon_module.Lexicon) -> dict:
@@ -63,8 +63,8 @@ def _step(step: playbooks.Step, lexicon: lexicon_module.Lexicon) -> dict:
     return {
         "id": step.id,
         "title": step.title,
-        "role": label(step.role),
-        "approver": label(step.approver) if step.approver else None,
+        "role": role_label(step.role),
+        "approver": role_label(step.approver) if step.approver else None,
         "deadlines": {
             level: None if only_level not in (None, level) else _duration(step.deadline[level]) for level in (1, 2)
         },
@@ -90,7 +90,7 @@ def _levels(library: playbooks.Library, lexicon: lexicon_module.Lexicon) -> list
         {
             "level": level,
             "name": rule.name,
-            "lead": label(rule.lead_role),
+            "lead": role_label(rule.lead_role),
             "summary": rule.summary,
             "enter_when": [_threshold(t, lexicon) for t in rule.enter_when],
             "default": level == severity.default_level,
@@ -158,15 +158,15 @@ def _guidelines(lexicon: lexicon_module.Lexicon) -> dict:
 
 def _recommendations(folder: Path) -> list[dict]:
     try:
-        book = report.Recommendations.model_validate(report.load_recommendations(folder))
-    except report.RecommendationsError as exc:
+        book = recommendation_book.book(folder)
+    except recommendation_book.RecommendationsError as exc:
         raise PlanError(str(exc)) from None
     return [
         {
             "id": rid,
             "title": rec.title,
             "area": rec.area,
-            "role": label(rec.role),
+            "role": role_label(rec.role),
             "text": rec.text,
             "within_days": rec.within_days,
             "due_at_review": rec.due_at_review,
@@ -178,33 +178,12 @@ def _recommendations(folder: Path) -> list[dict]:
 
 def _drills(folder: Path, library: playbooks.Library) -> list[dict]:
     """The drill scenarios of `drills/*.yaml`: name, the playbook it exercises (its Chinese name) and the start
-    level. Validated by `bot.drills` (drills are written in parallel; without that module each file's `name` and
-    `playbook` are read as they are)."""
+    level, validated like the running bot validates them."""
     try:
-        from bot.library import drills
-    except ImportError:  # pragma: no cover - only before bot/drills.py lands
-        drills = None
-    if drills is not None:
-        try:
-            scenarios = drills.parse(folder).scenarios.values()
-        except playbooks.PlaybookError as exc:
-            raise PlanError(str(exc)) from None
-        found = [{"name": s.name, "playbook": s.playbook, "level": s.level} for s in scenarios]
-    else:  # pragma: no cover
-        found = []
-        for path in sorted((folder / DRILLS_DIR).glob("*.yaml")):
-            try:
-                data = playbooks._read(path) or {}
-            except playbooks.PlaybookError as exc:
-                raise PlanError(str(exc)) from None
-            data = data if isinstance(data, dict) else {}
-            found.append(
-                {
-                    "name": str(data.get("name") or path.stem),
-                    "playbook": str(data.get("playbook") or ""),
-                    "level": data.get("level"),
-                }
-            )
+        scenarios = drills.parse(folder).scenarios.values()
+    except playbooks.PlaybookError as exc:
+        raise PlanError(str(exc)) from None
+    found = [{"name": s.name, "playbook": s.playbook, "level": s.level} for s in scenarios]
     for drill in found:
         playbook = library.playbooks.get(drill["playbook"])
         drill["playbook_name"] = playbook.name if playbook else None
@@ -237,10 +216,10 @@ def _files(folder: Path, library: playbooks.Library, lexicon: lexicon_module.Lex
             "sum": _fingerprint(folder / "lexicon.yaml"),
         }
     )
-    recommendations = folder / report.RECOMMENDATIONS_FILE
+    recommendations = folder / recommendation_book.RECOMMENDATIONS_FILE
     rows.append(
         {
-            "file": report.RECOMMENDATIONS_FILE.as_posix() if recommendations.is_file() else "—",
+            "file": recommendation_book.RECOMMENDATIONS_FILE.as_posix() if recommendations.is_file() else "—",
             "what": "recommendations",
             "version": 1,
             "sum": _fingerprint(recommendations),
@@ -249,14 +228,14 @@ def _files(folder: Path, library: playbooks.Library, lexicon: lexicon_module.Lex
     return rows
 
 
-def view(settings: Settings, *, today: date | None = None) -> dict:
-    """Everything the document shows, from the files in `settings.playbook_dir`. PlaybookError / PlanError /
-    LexiconError when a file is broken."""
+def view(settings: Settings, *, today: date) -> dict:
+    """Everything the document shows, from the files in `settings.playbook_dir`, dated `today` (the caller's
+    local date). PlaybookError / PlanError / LexiconError when a file is broken."""
     folder = settings.playbook_dir
     library = playbooks.parse(folder)
     lexicon = lexicon_module.parse(folder / "lexicon.yaml")
     return {
-        "today": today or datetime.now(settings.tz).date(),
+        "today": today,
         "files": _files(folder, library, lexicon),
         "levels": _levels(library, lexicon),
         "alert": format_value("negative_ratio", library.severity.alert.negative_ratio_above, lexicon),
@@ -267,14 +246,14 @@ def view(settings: Settings, *, today: date | None = None) -> dict:
                 "id": p.id,
                 "name": p.name,
                 "description": p.description,
-                "roles": [label(r) for r in p.roles],
+                "roles": [role_label(r) for r in p.roles],
                 "match": p.match,
                 "steps": [_step(s, lexicon) for s in p.steps],
             }
             for p in library.playbooks.values()
         ],
         "guidelines": _guidelines(lexicon),
-        "sections": report.SECTIONS,
+        "sections": labels.SECTIONS,
         "cadence": {
             "review_workday": settings.review_workday,
             "review_time": settings.review_time,
@@ -292,7 +271,7 @@ def _cell(value: object) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
-def markdown(settings: Settings, *, today: date | None = None) -> str:
-    """The annual plan as Markdown."""
+def markdown(settings: Settings, *, today: date) -> str:
+    """The annual plan as Markdown, dated `today`."""
     text = environment().get_template("report/annual_plan.md.j2").render(**view(settings, today=today), cell=_cell)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,6 +1,7 @@
 """When a group's follow-ups are due: the quarterly review (n-th working day of each quarter, reviewing the
 quarter before) and the monthly drill reminder (a day of the month, moved to the next working day), at a
-local time. Settings give the defaults; a group can set its own (`GroupSchedule`), 0 switches one off."""
+local time. Settings give the defaults; a group can set its own (`GroupSchedule`), 0 switches one off.
+`set_schedule` is the one flow behind /季度复盘 设置 and /演练 设置."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
+import yaml
 from sqlmodel import Session, select
 
 from bot.clock.quarters import Quarter
 from bot.clock.workdays import next_workday, nth_workday
 from bot.config import Settings
+from bot.core.bundled import TEMPLATES
 from bot.followups.models import GroupSchedule
+
+WORDS = yaml.safe_load((TEMPLATES / "followups" / "command_words.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -83,3 +88,89 @@ def drill_moment(year: int, month: int, cadence: Cadence, tz) -> datetime | None
         return None
     day = next_workday(date(year, month, min(cadence.drill_day, 28)))
     return datetime.combine(day, cadence.drill_time, tzinfo=tz)
+
+
+# --- /季度复盘 设置 and /演练 设置: one flow for both schedules -----------------------------------------------------
+
+
+class ScheduleProblem(ValueError):
+    """A schedule value out of range or not understood (the caller answers with the command's usage)."""
+
+
+@dataclass(frozen=True)
+class ScheduleKind:
+    """One of a group's two schedules: the option that picks its day, the fields it sets, the day's range."""
+
+    day_field: str  # review_workday | drill_day
+    time_field: str  # review_time | drill_time
+    day_option: str  # workday | day (the option id the handler's keys map to)
+    largest_day: int
+    day_suffixes: tuple[str, ...] = ()  # words people add after the number (followups/command_words.yaml)
+
+
+REVIEW = ScheduleKind("review_workday", "review_time", "workday", 20)
+DRILL = ScheduleKind("drill_day", "drill_time", "day", 28, day_suffixes=tuple(WORDS["day_suffixes"]))
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    cadence: Cadence
+    upcoming: datetime | None  # the next time it comes (None when switched off)
+
+
+def next_review_moment(cadence: Cadence, now: datetime, tz) -> datetime | None:
+    """The next scheduled review after `now` (this quarter's if still ahead, else the next quarter's)."""
+    quarter = Quarter.of(now.astimezone(tz).date())
+    upcoming = review_moment(quarter, cadence, tz)
+    if upcoming is not None and upcoming <= now:
+        upcoming = review_moment(quarter.next, cadence, tz)
+    return upcoming
+
+
+def next_drill_moment(cadence: Cadence, now: datetime, tz) -> datetime | None:
+    """The next drill reminder after `now` (this month's if still ahead, else next month's)."""
+    today = now.astimezone(tz).date()
+    upcoming = drill_moment(today.year, today.month, cadence, tz)
+    if upcoming is not None and upcoming <= now:
+        following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        upcoming = drill_moment(following.year, following.month, cadence, tz)
+    return upcoming
+
+
+def _changes(kind: ScheduleKind, options: dict[str, str]) -> dict[str, object]:
+    changes: dict[str, object] = {}
+    if kind.day_option in options:
+        value = options[kind.day_option].strip()
+        for suffix in kind.day_suffixes:
+            value = value.removesuffix(suffix)
+        if not value.isdigit() or not 1 <= int(value) <= kind.largest_day:
+            raise ScheduleProblem(options[kind.day_option])
+        changes[kind.day_field] = int(value)
+    if "time" in options:
+        try:
+            changes[kind.time_field] = clock_time(options["time"]).strftime("%H:%M")
+        except ValueError:
+            raise ScheduleProblem(options["time"]) from None
+    return changes
+
+
+def set_schedule(
+    kind: ScheduleKind,
+    chat_id: str,
+    *,
+    session: Session,
+    settings: Settings,
+    off: bool = False,
+    options: dict[str, str] | None = None,
+    by: str,
+    at: datetime,
+) -> Scheduled:
+    """Switch the group's review or drill schedule off, or set its day and/or time (`options`: day option and
+    "time"; none given just shows it); the cadence that results and when it next comes.
+    ScheduleProblem for a value out of range, before anything is written."""
+    changes = {kind.day_field: 0} if off else _changes(kind, options or {})
+    if changes:
+        update(session, chat_id, by=by, at=at, **changes)
+    now_cadence = cadence(session, chat_id, settings)
+    upcoming = (next_review_moment if kind is REVIEW else next_drill_moment)(now_cadence, at, settings.tz)
+    return Scheduled(now_cadence, upcoming)

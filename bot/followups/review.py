@@ -29,11 +29,13 @@ from sqlmodel import Session, select
 
 from bot.clock.now import as_utc
 from bot.clock.quarters import Quarter
+from bot.core import labels
 from bot.followups import actions
 from bot.followups.models import ActionItem
 from bot.incidents.models import Incident, RoleAssignment
+from bot.library.lexicon import Lexicon
 from bot.library.playbooks import Library
-from bot.retro import compute as retro_data
+from bot.retro import compute as retro_compute
 
 TREND_QUARTERS = 4  # this quarter and the three before
 
@@ -41,22 +43,32 @@ TREND_QUARTERS = 4  # this quarter and the three before
 @dataclass(frozen=True)
 class KPI:
     id: str
-    label: str
     better: str  # lower | higher
     unit: str  # minutes | ratio
 
+    @property
+    def label(self) -> str:
+        return labels.label("review_kpis", self.id)
+
 
 KPIS = (
-    KPI("first_response_minutes", "首次回应用时（中位数）", "lower", "minutes"),
-    KPI("formal_statement_minutes", "正式声明用时（中位数）", "lower", "minutes"),
-    KPI("steps_met_ratio", "预案步骤按时完成率", "higher", "ratio"),
-    KPI("peak_negative_ratio", "负面占比峰值（中位数）", "lower", "ratio"),
-    KPI("negative_recovery_minutes", "负面占比回落到预警线以下用时（中位数）", "lower", "minutes"),
+    KPI("first_response_minutes", "lower", "minutes"),
+    KPI("formal_statement_minutes", "lower", "minutes"),
+    KPI("steps_met_ratio", "higher", "ratio"),
+    KPI("peak_negative_ratio", "lower", "ratio"),
+    KPI("negative_recovery_minutes", "lower", "minutes"),
 )
 
 
 def compute(
-    session: Session, *, quarter: Quarter, library: Library, tz: ZoneInfo, now: datetime, chat_id: str | None = None
+    session: Session,
+    *,
+    quarter: Quarter,
+    library: Library,
+    lexicon: Lexicon,
+    tz: ZoneInfo,
+    now: datetime,
+    chat_id: str | None = None,
 ) -> dict:
     """The review of `quarter` for one group (`chat_id`) or all groups, as of `now`."""
     quarters = [quarter]
@@ -68,7 +80,7 @@ def compute(
     rows = _incidents(session, chat_id, start, q_end)
     per_incident = {q: [] for q in quarters}
     for incident in rows:
-        data = retro_data.compute(session, incident, library=library, tz=tz, now=now)
+        data = retro_compute.compute(session, incident, library=library, lexicon=lexicon, tz=tz, now=now)
         per_incident[Quarter.of(as_utc(incident.started_at).astimezone(tz).date())].append(
             _incident_numbers(data, threshold)
         )
@@ -138,7 +150,7 @@ def recovery_minutes(series: list[dict], threshold: float) -> tuple[int | float 
     if above is None:
         return None, False
     back = next((at for at, value in points if at > above and value <= threshold), None)
-    return (retro_data.minutes_between(above, back) if back else None), True
+    return (retro_compute.minutes_between(above, back) if back else None), True
 
 
 def aggregate(kpi: KPI, items: Iterable[dict]) -> float | int | None:
@@ -150,7 +162,7 @@ def aggregate(kpi: KPI, items: Iterable[dict]) -> float | int | None:
     if not values:
         return None
     middle = statistics.median(values)
-    return round(middle, 4) if kpi.unit == "ratio" else retro_data.rounded_minutes(middle)
+    return round(middle, 4) if kpi.unit == "ratio" else retro_compute.rounded_minutes(middle)
 
 
 def verdict(kpi: KPI, current: float | None, baseline: float | None) -> str:

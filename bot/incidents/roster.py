@@ -61,3 +61,13 @@ def roster(session: Session, chat_id: str) -> dict[str, list[Member]]:
 def roles_of(session: Session, chat_id: str, user_id: str) -> list[str]:
     stmt = select(RoleAssignment.role).where(RoleAssignment.chat_id == chat_id, RoleAssignment.user_id == user_id)
     return list(session.exec(stmt))
+
+
+def escalation_targets(members: dict[str, list[Member]], lead_role: str) -> list[Member]:
+    """Who an overdue step escalates to, from a roster: the level's lead and the group's 负责人, once each."""
+    found, seen = [], set()
+    for member in members.get(lead_role, []) + members.get("lead", []):
+        if member.user_id not in seen:
+            seen.add(member.user_id)
+            found.append(member)
+    return found

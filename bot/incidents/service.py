@@ -1,4 +1,4 @@
-"""Incident lifecycle: open, find the incident a message belongs to, close."""
+"""Incident records: open, find the incident a message belongs to, set its remedy, close."""
 
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ def for_message(session: Session, chat_id: str, *, root_id: str = "") -> Inciden
     return found[0] if found else None
 
 
+def shown(session: Session, chat_id: str, *, root_id: str = "") -> Incident | None:
+    """The incident /状态 and /复盘 are about: the message's incident, else the chat's latest (even closed)."""
+    return for_message(session, chat_id, root_id=root_id) or latest(session, chat_id)
+
+
+def set_remedy(session: Session, incident: Incident, remedy: str) -> Incident:
+    incident.remedy = remedy
+    session.add(incident)
+    return incident
+
+
 def open_incident(
     session: Session,
     *,
@@ -62,6 +73,7 @@ def open_incident(
     opened_by: str,
     open_message_id: str,
     is_drill: bool = False,
+    remedy: str | None = None,
 ) -> Incident:
     incident = Incident(
         chat_id=chat_id,
@@ -74,6 +86,7 @@ def open_incident(
         opened_by=opened_by,
         open_message_id=open_message_id,
         is_drill=is_drill,
+        remedy=remedy,
     )
     session.add(incident)
     session.flush()

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.library.lexicon import METRICS, PLATFORMS
 from bot.library.loader import LastGood
 from bot.library.playbooks import NOT_PLAYBOOKS, PlaybookError, validated
-from bot.timeline.numbers import DEFAULT_RATIO_METRICS, SIGNED_METRICS
+from bot.timeline.values import DEFAULT_RATIO_METRICS, SIGNED_METRICS
 
 log = logging.getLogger(__name__)
 

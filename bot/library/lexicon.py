@@ -1,14 +1,15 @@
-"""`playbooks/lexicon.yaml`: the words the bot reads the conversation with (schema + loader)."""
+"""`lexicon.yaml` in the playbook folder: the words the bot reads the conversation with and the draft lint rules
+(schema; loaded through the one last-good loader, `bot.library.loader`)."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.library.loader import DataFileError, LastGood, file_stamp, read_yaml
 
 METRICS = (
     "topic_reads",
@@ -50,7 +51,7 @@ def _only_known(value: dict[str, list[str]], known: tuple[str, ...], what: str) 
     return value
 
 
-class LexiconError(ValueError):
+class LexiconError(DataFileError):
     """A broken lexicon file: the message names the file, the field and the reason."""
 
 
@@ -66,6 +67,7 @@ class LintPhrase(BaseModel):
     suggestion: str
     severity: Severity | None = None  # overrides the rule's severity for this phrase
     unless_remedy: bool = False  # filler only: not flagged in a sentence that names a concrete remedy
+    weight: int = Field(default=1, ge=1)  # too_formal: how much this marker says about the register
 
 
 class PhraseRule(BaseModel):
@@ -76,6 +78,13 @@ class PhraseRule(BaseModel):
     severity: Severity
     kinds: list[DraftKind] = Field(default_factory=lambda: list(DRAFT_KINDS))
     phrases: list[LintPhrase]
+    # A phrase is not the draft's own claim when it is negated just before it ("不是百分百有效"), or quoted
+    # in a sentence that retracts or forbids it ("“零添加”这个说法不准确，已经删掉了").
+    negated_by: Pattern | None = None  # matched against the text just before the phrase
+    quotes: str = "“”‘’「」『』"  # pairs: opener, closer
+    retracted_by: Pattern | None = None  # searched in the sentence of a quoted phrase
+    # ... or when the same sentence owns the problem outright ("供应商那批有问题，但责任在我们").
+    cleared_by: Pattern | None = None
 
 
 class BoilerplateRule(PhraseRule):
@@ -95,7 +104,8 @@ class RemedyRule(BaseModel):
     promises: list[Pattern] = Field(default_factory=list)
     actions: list[Pattern]
     negation: Pattern  # matched against the sentence text just before an action ("暂不支持" 退款)
-    bounds: dict[Literal["time", "amount", "channel"], list[Pattern]]
+    refusal: Pattern | None = None  # a sentence refusing the action after naming it ("…退货期限已过，无法受理")
+    bounds: dict[Literal["time", "amount", "channel", "scope"], list[Pattern]]
     vague: list[Pattern] = Field(default_factory=list)  # promises that name no remedy ("后续会处理")
     blank: Pattern  # a blank a draft leaves when nobody decided the remedy ("【待补充：…】")
     suggestion: str
@@ -232,11 +242,15 @@ class Lexicon(BaseModel):
         return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
+LEXICON_FILE = "lexicon.yaml"  # inside the playbook folder
+
+
 def parse(path: Path) -> Lexicon:
+    """Read and validate one lexicon file; LexiconError naming the file, the fields and the reasons."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise LexiconError(f"{path}: {exc}".replace("\n", " ")) from None
+        data = read_yaml(path)
+    except DataFileError as exc:
+        raise LexiconError(str(exc)) from None
     try:
         return Lexicon.model_validate(data or {})
     except ValidationError as exc:
@@ -244,12 +258,20 @@ def parse(path: Path) -> Lexicon:
         raise LexiconError(f"{path}: {problems}") from None
 
 
-@lru_cache(maxsize=8)
-def _cached(path: str, mtime: float) -> Lexicon:
-    return parse(Path(path))
+_lexicon = LastGood(
+    "lexicon",
+    lambda folder: parse(folder / LEXICON_FILE),
+    lambda folder: file_stamp(folder / LEXICON_FILE),
+    error=LexiconError,
+)
 
 
 def load(folder: Path) -> Lexicon:
-    """The lexicon in a playbook folder, re-read when the file changes."""
-    path = folder / "lexicon.yaml"
-    return _cached(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    """The lexicon of a playbook folder, re-read when the file changes; a broken edit keeps the last good version
+    (raises LexiconError only when there never was one)."""
+    return _lexicon.load(Path(folder))
+
+
+def current_error(folder: Path) -> str | None:
+    """The problems of the lexicon on disk while the last good version is in use."""
+    return _lexicon.current_error(Path(folder))

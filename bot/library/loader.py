@@ -1,5 +1,7 @@
-"""Data files that are re-read when they change, where a broken edit never takes the bot down: the last good
-version stays in use, the error is logged once and kept for whoever tells the group (playbooks, drills)."""
+"""The one YAML loader for the team's data files in PLAYBOOK_DIR (playbooks, severity, lexicon, drills,
+recommendations): `validated` reads a file and checks it against a pydantic model, reporting every problem as
+`path: field: reason`; `LastGood` re-reads files when they change, and a broken edit never takes the bot down:
+the last good version stays in use, the error is logged once and kept for whoever tells the group."""
 
 from __future__ import annotations
 
@@ -9,8 +11,73 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import yaml
+from pydantic import BaseModel, ValidationError
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class DataFileError(ValueError):
+    """A broken data file: `path: field: reason` for every problem found."""
+
+
+def read_yaml(path: Path) -> object:
+    """The YAML document in `path`; DataFileError naming the line and column of a syntax error."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise DataFileError(f"{path}: {where}: YAML syntax: {exc.problem or exc}") from None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: (file): {' '.join(str(exc).split())}") from None
+
+
+def _field(loc: tuple, data: object) -> str:
+    """A readable field path: list items are named by their `id` when they have one
+    (`steps[qa_report].deadline` rather than `steps.3.deadline`)."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        child = None
+        if isinstance(node, list) and isinstance(key, int) and key < len(node):
+            child = node[key]
+            item_id = child.get("id") if isinstance(child, dict) else None
+            parts[-1] += f"[{item_id}]" if item_id else f"[{key}]"
+        else:
+            child = node.get(key) if isinstance(node, dict) else None
+            parts.append(str(key))
+        node = child
+    return ".".join(parts) or "(file)"
+
+
+def _reason(error: dict) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return "unknown field (misspelt? see the fields of the bundled playbooks)"
+    if error["loc"] and error["loc"][-1] == "negative_ratio_above":
+        return f"{message} (a fraction: 0.30 means 30%)"
+    return message
+
+
+def validated(path: Path, model: type[M], problems: list[str]) -> M | None:
+    """`path` read and validated as `model`; None with its problems (`path: field: reason`) added to `problems`."""
+    data: object = None
+    try:
+        data = read_yaml(path) or {}
+        return model.model_validate(data)
+    except DataFileError as exc:
+        problems.append(str(exc))
+    except ValidationError as exc:
+        problems += [f"{path}: {_field(e['loc'], data)}: {_reason(e)}" for e in exc.errors()]
+    return None
+
+
+def file_stamp(path: Path) -> tuple[str, float]:
+    """What changes when one file is edited, created or removed (a `LastGood` stamp)."""
+    return str(path), path.stat().st_mtime if path.exists() else 0.0
 
 
 class LastGood(Generic[T]):

@@ -8,23 +8,21 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from bot.library.lexicon import METRICS
-from bot.library.loader import LastGood
+from bot.library.loader import DataFileError, LastGood, validated
 from bot.library.roles import ROLES, RoleId
 
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=BaseModel)
 
 SEVERITY_FILE = "severity.yaml"
 NOT_PLAYBOOKS = {SEVERITY_FILE, "lexicon.yaml"}
 
 
-class PlaybookError(ValueError):
+class PlaybookError(DataFileError):
     """`path: field: reason` for every problem found."""
 
 
@@ -164,61 +162,6 @@ class Library:
             if len(found) > len(hits):
                 best, hits = playbook.id, found
         return best, hits
-
-
-def _read(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise PlaybookError(f"{path}: {where}: YAML syntax: {exc.problem or exc}") from None
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PlaybookError(f"{path}: (file): {' '.join(str(exc).split())}") from None
-
-
-def _field(loc: tuple, data: object) -> str:
-    """A readable field path: list items are named by their `id` when they have one
-    (`steps[qa_report].deadline` rather than `steps.3.deadline`)."""
-    parts: list[str] = []
-    node = data
-    for key in loc:
-        child = None
-        if isinstance(node, list) and isinstance(key, int) and key < len(node):
-            child = node[key]
-            item_id = child.get("id") if isinstance(child, dict) else None
-            parts[-1] += f"[{item_id}]" if item_id else f"[{key}]"
-        else:
-            child = node.get(key) if isinstance(node, dict) else None
-            parts.append(str(key))
-        node = child
-    return ".".join(parts) or "(file)"
-
-
-def _reason(error: dict) -> str:
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        return "unknown field (misspelt? see the fields of the bundled playbooks)"
-    if error["loc"] and error["loc"][-1] == "negative_ratio_above":
-        return f"{message} (a fraction: 0.30 means 30%)"
-    return message
-
-
-def _problems(path: Path, exc: ValidationError, data: object) -> list[str]:
-    return [f"{path}: {_field(e['loc'], data)}: {_reason(e)}" for e in exc.errors()]
-
-
-def validated(path: Path, model: type[M], problems: list[str]) -> M | None:
-    """`path` read and validated as `model`; None with its problems (`path: field: reason`) added to `problems`."""
-    data: object = None
-    try:
-        data = _read(path) or {}
-        return model.model_validate(data)
-    except PlaybookError as exc:
-        problems.append(str(exc))
-    except ValidationError as exc:
-        problems += _problems(path, exc, data)
-    return None
 
 
 def parse(folder: Path) -> Library:

@@ -1,4 +1,5 @@
-"""The emergency group's roles (contract ids) and the words people use for them."""
+"""The emergency group's roles (contract ids) and the words people use for them (`role_words` and `roles` in
+`templates/labels.yaml`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-ROLES: dict[str, tuple[str, ...]] = {
-    "lead": ("负责人", "CEO", "ceo", "总负责人", "牵头人"),
-    "ops": ("运营",),
-    "marketing": ("市场", "市场部", "公关"),
-    "support": ("客服",),
-    "qa": ("质检", "品控", "质量"),
-}
+from bot.core import labels
 
-LABELS: dict[str, str] = {"lead": "负责人", "ops": "运营", "marketing": "市场", "support": "客服", "qa": "质检"}
+ROLES: dict[str, tuple[str, ...]] = {role: tuple(words) for role, words in labels.of("role_words").items()}
 
 
 def parse_role(word: str) -> str | None:
@@ -25,10 +20,6 @@ def parse_role(word: str) -> str | None:
         if word in names:
             return role
     return None
-
-
-def label(role: str) -> str:
-    return LABELS.get(role, role)
 
 
 def check_role(value: str) -> str:

@@ -1,19 +1,43 @@
-"""The retrospective as the group receives it: the computed report (bot.retro), its Markdown
-and HTML renderings (bot.report), and the signed link — for /retro, at close, and the CLI."""
+"""The one way to build a retrospective: `/复盘` (handlers/retro.py), the close of an incident or drill, the report
+link page (`bot.app` → `html_for`) and `crisisbot retro` (`document`) all come here. Everything is read from the
+playbook folder (PLAYBOOK_DIR): playbooks and severity, lexicon, recommendations and the KOL words; `now` is the
+caller's clock (the injected one in the app, the real time once at the CLI's edge)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.llm import LLM
+from bot.followups import actions
 from bot.incidents.models import Incident
+from bot.library import recommendations as recommendation_book
+from bot.library.lexicon import Lexicon
+from bot.library.lexicon import load as load_lexicon
+from bot.library.playbooks import Library
 from bot.library.playbooks import load as load_playbooks
-from bot.retro import compute as retro
-from bot.retro import links as reportlinks
-from bot.retro import polish as retro_polish
+from bot.retro import compute, links, polish, render
+from bot.retro.strategies import optimization
+
+FORMATS = ("md", "html", "json")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a retro reads from the playbook folder."""
+
+    library: Library
+    lexicon: Lexicon
+    recommendations: dict
+
+    @classmethod
+    def of(cls, folder: Path) -> Sources:
+        return cls(load_playbooks(folder), load_lexicon(folder), recommendation_book.load(folder))
 
 
 @dataclass(frozen=True)
@@ -25,32 +49,71 @@ class Compiled:
     suggested: tuple[dict, ...] = ()  # recommendations the retro card offers to turn into action items
 
 
-def compile_retro(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None) -> Compiled:
-    from bot.followups import action_messaging as actionviews
-    from bot.retro import render as report
-
-    library = load_playbooks(settings.playbook_dir)
-    data = retro.compute(session, incident, library=library, tz=settings.tz)
-    recommendations = report.load_recommendations(settings.playbook_dir)
-    return Compiled(
-        incident=incident,
-        data=data,
-        markdown=report.markdown(
-            data, tz=settings.tz, recommendations=recommendations, summaries=retro_polish.summaries(llm, data)
-        ),
-        link=reportlinks.link(session, settings, incident.id),
-        suggested=tuple(actionviews.suggestions(report.optimization(data, recommendations))),
+def data_for(session: Session, incident: Incident, settings: Settings, *, now: datetime, sources: Sources) -> dict:
+    """The retro JSON (contract), from the folder's playbooks, lexicon and KOL words."""
+    return compute.compute(
+        session,
+        incident,
+        library=sources.library,
+        tz=settings.tz,
+        lexicon=sources.lexicon,
+        kol_words=sources.recommendations["kol_words"],
+        now=now,
     )
 
 
-def html_for(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None) -> str:
-    from bot.retro import render as report
+def compile_retro(
+    session: Session, incident: Incident, settings: Settings, llm: LLM | None = None, *, now: datetime
+) -> Compiled:
+    """The retro card's content: the JSON, the Markdown report, the signed link and the suggested actions, as of
+    the caller's clock `now`."""
+    sources = Sources.of(settings.playbook_dir)
+    data = data_for(session, incident, settings, now=now, sources=sources)
+    return Compiled(
+        incident=incident,
+        data=data,
+        markdown=_markdown(data, settings, sources, now=now, summaries=polish.summaries(llm, data)),
+        link=links.link(session, settings, incident.id),
+        suggested=tuple(actions.suggestions(optimization(data, sources.recommendations))),
+    )
 
-    library = load_playbooks(settings.playbook_dir)
-    data = retro.compute(session, incident, library=library, tz=settings.tz)
-    return report.html(
+
+def html_for(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None, *, now: datetime) -> str:
+    """The full report page behind the signed link."""
+    sources = Sources.of(settings.playbook_dir)
+    data = data_for(session, incident, settings, now=now, sources=sources)
+    return _html(data, settings, sources, now=now, summaries=polish.summaries(llm, data))
+
+
+def document(session: Session, incident: Incident, settings: Settings, *, format: str, now: datetime) -> str:
+    """`crisisbot retro`: the retro as Markdown, HTML or the contract's JSON (no LLM polish)."""
+    sources = Sources.of(settings.playbook_dir)
+    data = data_for(session, incident, settings, now=now, sources=sources)
+    if format == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    if format == "html":
+        return _html(data, settings, sources, now=now)
+    return _markdown(data, settings, sources, now=now)
+
+
+def _markdown(data: dict, settings: Settings, sources: Sources, *, now: datetime, summaries=None) -> str:
+    return render.markdown(
         data,
         tz=settings.tz,
-        recommendations=report.load_recommendations(settings.playbook_dir),
-        summaries=retro_polish.summaries(llm, data),
+        recommendations=sources.recommendations,
+        library=sources.library,
+        now=now,
+        summaries=summaries,
+    )
+
+
+def _html(data: dict, settings: Settings, sources: Sources, *, now: datetime, summaries=None) -> str:
+    return render.html(
+        data,
+        tz=settings.tz,
+        recommendations=sources.recommendations,
+        library=sources.library,
+        lexicon=sources.lexicon,
+        now=now,
+        summaries=summaries,
     )

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 
+from bot.core import labels
 from bot.core.llm import LLM
 from bot.core.wording import environment
 from bot.drafting.drafts import sanitize
-
-SECTIONS = ("危机概述", "全链路数据", "根源分析", "应对得失", "优化策略", "执行时间表")
 
 
 def summaries(llm: LLM | None, data: dict) -> dict[str, str]:
@@ -27,6 +26,6 @@ def summaries(llm: LLM | None, data: dict) -> dict[str, str]:
         return {}
     return {
         section: sanitize(str(answer[section]), given=payload)[:400]
-        for section in SECTIONS
+        for section in labels.SECTIONS
         if isinstance(answer.get(section), str) and answer[section].strip()
     }

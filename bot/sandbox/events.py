@@ -8,6 +8,7 @@ from typing import Any
 from bot.clock.now import from_millis, utcnow
 from bot.core.inbox import EventKeys
 from bot.core.messages import BotAdded, CardAction, Event, Ignored, Inbound, Mention
+from bot.sandbox.members import CHAT_NAME
 
 
 def keys(payload: dict[str, Any]) -> EventKeys:
@@ -52,7 +53,7 @@ def to_event(payload: dict[str, Any]) -> Event:
         return BotAdded(
             event_id=payload["event_id"],
             chat_id=payload["chat_id"],
-            chat_name=payload.get("chat_name", "沙盒应急群"),
+            chat_name=payload.get("chat_name", CHAT_NAME),
             operator_id=payload.get("sender_id", ""),
             created_at=_time(payload),
         )

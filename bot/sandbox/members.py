@@ -1,8 +1,13 @@
-"""The demo emergency group shown in the sandbox page."""
+"""The demo emergency group shown in the sandbox page: its members and the bot, from
+`templates/sandbox/group.yaml`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import yaml
+
+from bot.core.bundled import TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -12,15 +17,12 @@ class Member:
     title: str
 
 
-MEMBERS: tuple[Member, ...] = (
-    Member("ou_sandbox_ceo", "周总", "CEO"),
-    Member("ou_sandbox_ops", "王运营", "运营"),
-    Member("ou_sandbox_mkt", "李市场", "市场"),
-    Member("ou_sandbox_cs", "张客服", "客服"),
-    Member("ou_sandbox_qa", "陈质检", "质检"),
-)
-BOT = Member("ou_sandbox_bot", "复盘助手", "机器人")
-DEFAULT_CHAT = "oc_sandbox_group"
+_GROUP = yaml.safe_load((TEMPLATES / "sandbox" / "group.yaml").read_text(encoding="utf-8"))
+
+MEMBERS: tuple[Member, ...] = tuple(Member(**member) for member in _GROUP["members"])
+BOT = Member(**_GROUP["bot"])
+DEFAULT_CHAT: str = _GROUP["chat_id"]
+CHAT_NAME: str = _GROUP["chat_name"]
 
 
 def name_of(user_id: str) -> str:

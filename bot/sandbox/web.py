@@ -4,7 +4,6 @@ the same inbox → router → outbox pipeline as Feishu events."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any, Literal
 
@@ -15,9 +14,9 @@ from sqlmodel import Session, select
 
 from bot.core.messages import Mention
 from bot.core.runtime import Runtime
-from bot.core.wording import environment
+from bot.core.wording import environment, render
 from bot.sandbox import events
-from bot.sandbox.members import BOT, DEFAULT_CHAT, MEMBERS, name_of
+from bot.sandbox.members import BOT, CHAT_NAME, DEFAULT_CHAT, MEMBERS, name_of
 from bot.sandbox.models import SandboxMessage
 
 
@@ -52,13 +51,17 @@ def router(runtime: Runtime) -> APIRouter:
     api = APIRouter()
     known = {m.user_id for m in MEMBERS}
 
+    def _now_ms() -> int:
+        """The sandbox is the platform here: it stamps a message with the bot's clock."""
+        return int(runtime.now_fn().timestamp() * 1000)
+
     def _record(payload: dict[str, Any]) -> None:
         runtime.record("sandbox", events.keys(payload), payload)
 
     @api.get("/", response_class=HTMLResponse)
     def page() -> str:
-        template = environment().get_template("sandbox.html")
-        return template.render(members=MEMBERS, bot=BOT, chat_id=DEFAULT_CHAT)
+        template = environment().get_template("sandbox/page.html")
+        return template.render(members=MEMBERS, bot=BOT, chat_id=DEFAULT_CHAT, chat_name=CHAT_NAME)
 
     @api.get("/sandbox/api/messages")
     def transcript(chat_id: str = DEFAULT_CHAT, after: int = Query(0, ge=0)) -> list[dict[str, Any]]:
@@ -86,8 +89,8 @@ def router(runtime: Runtime) -> APIRouter:
     @api.post("/sandbox/api/messages", status_code=202)
     def post_message(body: PostMessage) -> dict[str, Any]:
         if body.sender_id not in known:
-            raise HTTPException(400, "未知成员")
-        now_ms = int(time.time() * 1000)
+            raise HTTPException(400, render("sandbox/unknown_member"))
+        now_ms = _now_ms()
         with Session(runtime.engine) as session:
             row = SandboxMessage(
                 chat_id=body.chat_id,
@@ -117,7 +120,7 @@ def router(runtime: Runtime) -> APIRouter:
     @api.post("/sandbox/api/actions", status_code=202)
     def press_button(body: PressButton) -> dict[str, str]:
         if body.sender_id not in known:
-            raise HTTPException(400, "未知成员")
+            raise HTTPException(400, render("sandbox/unknown_member"))
         _record(
             {
                 "type": "card_action",
@@ -126,10 +129,10 @@ def router(runtime: Runtime) -> APIRouter:
                 "chat_id": body.chat_id,
                 "sender_id": body.sender_id,
                 "value": body.value,
-                "create_time_ms": int(time.time() * 1000),
+                "create_time_ms": _now_ms(),
             }
         )
-        return {"toast": "已收到，正在处理"}
+        return {"toast": render("core/card_received")}
 
     @api.post("/sandbox/api/join", status_code=202)
     def join(chat_id: str = DEFAULT_CHAT) -> dict[str, bool]:
@@ -139,7 +142,7 @@ def router(runtime: Runtime) -> APIRouter:
             "event_id": f"sb-join-{chat_id}",
             "chat_id": chat_id,
             "sender_id": MEMBERS[0].user_id,
-            "create_time_ms": int(time.time() * 1000),
+            "create_time_ms": _now_ms(),
         }
         stored = runtime.record("sandbox", events.keys(payload), payload)
         return {"greeted": stored}

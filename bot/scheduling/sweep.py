@@ -19,14 +19,17 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.core import outbox
 from bot.core.messages import Outbound
-from bot.drills import run as drillruns
+from bot.core.wording import say
+from bot.drills import run as drill_runs
 from bot.followups import actions
 from bot.followups.flows import due as followups_due
 from bot.followups.models import ActionItem
+from bot.incidents import roster
 from bot.incidents.models import Incident
 from bot.library.playbooks import Library, Playbook, PlaybookError, current_error
 from bot.library.playbooks import load as load_playbooks
 from bot.scheduling.ledger import Ledger, latest_unsent
+from bot.steps import flows as step_flows
 from bot.steps import service as steps
 from bot.steps.models import IncidentStep
 
@@ -80,9 +83,6 @@ def due_stages(
 def action_notices(session: Session, settings: Settings, now: datetime) -> list[Outbound]:
     """Open action items: a reminder to the owners at 10:00 on the due date, an overdue notice to
     the owners and the lead the next morning (each once; a deferral re-arms them)."""
-    from bot.core.wording import say
-    from bot.incidents import roster
-
     messages = []
     due_items = session.exec(select(ActionItem).where(ActionItem.status == "open", ActionItem.due.is_not(None)))
     for item in due_items:
@@ -123,8 +123,6 @@ def unprompted(rows: list[IncidentStep]) -> dict[str, list[IncidentStep]]:
 def sweep_incident(
     session: Session, incident: Incident, library: Library, settings: Settings, now: datetime
 ) -> list[Outbound]:
-    from bot.incidents import messaging as views
-
     playbook = library.playbooks.get(incident.playbook)
     if playbook is None:
         return []
@@ -134,16 +132,14 @@ def sweep_incident(
         for row in role_rows:
             row.prompted_at = now
             session.add(row)
-        messages.append(views.role_card(session, incident, playbook, role, settings=settings, now=now))
+        messages.append(step_flows.role_card(session, incident, playbook, role, settings=settings, now=now))
     for due in due_stages(session, incident, playbook, rows, now):
-        messages.append(views.stage_notice(session, incident, playbook, due, settings=settings, now=now))
+        messages.append(step_flows.stage_notice(session, incident, playbook, due, settings=settings, now=now))
     return messages
 
 
 def _tell_broken(session: Session, incident: Incident, problems: str, now: datetime) -> int:
     """Tell the group once per distinct breakage that an edit broke the playbooks."""
-    from bot.core.wording import say
-
     key = f"playbook_error:{hashlib.sha256(problems.encode()).hexdigest()[:16]}"
     ledger = Ledger(session, incident.id)
     if ledger.sent(key):
@@ -188,7 +184,7 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
         followups = action_notices(session, settings, now)
         outbox.enqueue(session, followups, key=f"sweep:actions:{now.isoformat()}")
         queued += len(followups)
-        injects = drillruns.due_injects(session, settings, library, now)
+        injects = drill_runs.due_injects(session, settings, library, now, prompt_steps=sweep_incident)
         outbox.enqueue(session, injects, key=f"sweep:drills:{now.isoformat()}")
         queued += len(injects)
         session.commit()

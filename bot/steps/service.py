@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.clock.now import as_utc
 from bot.incidents import roster
 from bot.incidents.models import Incident
 from bot.library.playbooks import Playbook, Step
@@ -27,10 +28,31 @@ def condition_holds(step: Step, incident: Incident, peak_negative: float | None)
     return True
 
 
+def due_at(step: Step, incident: Incident) -> datetime:
+    """The one deadline formula: the crisis start plus the step's deadline for the incident's current level, run
+    faster by a drill's time scale. Open steps are due then; a done step keeps the deadline it had when done."""
+    return as_utc(incident.started_at) + step.deadline[incident.level] / (incident.time_scale or 1.0)
+
+
 def sync(session: Session, incident: Incident, playbook: Playbook) -> list[IncidentStep]:
     """Bring the incident's steps in line with the playbook, its level and its data: a row per
     step; open steps get their deadline for the current level (done steps keep theirs)."""
-    rows = {row.step_id: row for row in for_incident(session, incident.id)}
+    rows = _in_line(session, incident, playbook, {row.step_id: row for row in for_incident(session, incident.id)})
+    for row in rows:
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def projected(session: Session, incident: Incident, playbook: Playbook) -> list[IncidentStep]:
+    """The incident's steps as `sync` would leave them, without writing: detached copies (the status card)."""
+    copies = {row.step_id: IncidentStep(**row.model_dump()) for row in for_incident(session, incident.id)}
+    return _in_line(session, incident, playbook, copies)
+
+
+def _in_line(
+    session: Session, incident: Incident, playbook: Playbook, rows: dict[str, IncidentStep]
+) -> list[IncidentStep]:
     peak = max((s.value for s in samples.series(session, incident.id, "negative_ratio")), default=None)
     for position, step in enumerate(playbook.steps):
         row = rows.get(step.id)
@@ -40,13 +62,7 @@ def sync(session: Session, incident: Incident, playbook: Playbook) -> list[Incid
         row.position, row.role = position, step.role
         if row.status == "open":
             row.active = row.active or condition_holds(step, incident, peak)  # once it applied, it stays
-            row.due_at = (
-                incident.started_at + step.deadline[incident.level] / (incident.time_scale or 1.0)
-                if row.active
-                else None
-            )
-        session.add(row)
-    session.flush()
+            row.due_at = due_at(step, incident) if row.active else None
     return sorted(rows.values(), key=lambda r: r.position)
 
 

@@ -8,20 +8,20 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.clock import parse as eventtime
+from bot.clock.parse import leading_time
 from bot.config import Settings
 from bot.core.messages import Inbound
 from bot.drafting import statements
 from bot.drafting.models import StatementLint
-from bot.incidents import service as incidents
+from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
 from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import load as load_playbooks
-from bot.steps import service as steps
+from bot.steps import service as step_service
 from bot.timeline import classify, evidence, samples, severity
-from bot.timeline import numbers as metrics
-from bot.timeline import service as timeline
+from bot.timeline import service as timeline_service
 from bot.timeline.models import MetricSample, TimelineEntry
+from bot.timeline.readings import extract
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Logged:
     entry: TimelineEntry | None = None
     samples: list[MetricSample] = field(default_factory=list)
     findings: list[severity.Finding] = field(default_factory=list)
-    completions: list[steps.Completion] = field(default_factory=list)
+    completions: list[step_service.Completion] = field(default_factory=list)
     statement_lint: StatementLint | None = None
 
 
@@ -50,23 +50,23 @@ def log_message(
 ) -> Logged:
     """Log `message` into its incident (found from the chat and thread unless given).
     `text`/`kind` override what is read from the message (e.g. `/log` text)."""
-    incident = incident or incidents.for_message(session, message.chat_id, root_id=message.root_id)
+    incident = incident or incident_service.for_message(session, message.chat_id, root_id=message.root_id)
     if incident is None:
         return Logged()
     lexicon = load_lexicon(settings.playbook_dir)
     body = message.text if text is None else text
     at = message.created_at
-    lead = eventtime.leading_time(body, sent_at=message.created_at, tz=settings.tz)
+    lead = leading_time(body, sent_at=message.created_at, tz=settings.tz)
     if lead is not None:
         at, body = lead.at, lead.rest
     said = classify.statement(body, lexicon)
-    readings = metrics.extract(body, lexicon)
+    readings = extract(body, lexicon)
     if kind is None:
         if said is not None:
             kind, subkind = "statement", said[0]
         else:
             kind = classify.kind_of(body, lexicon, has_metrics=bool(readings))
-    entry = timeline.add(
+    entry = timeline_service.add(
         session,
         incident,
         at=at,
@@ -98,12 +98,12 @@ def log_message(
     evidence.queue(session, incident, entry, message)
     library = load_playbooks(settings.playbook_dir)
     found = severity.assess(session, incident, new, library.severity)
-    done: list[steps.Completion] = []
+    done: list[step_service.Completion] = []
     playbook = library.playbooks.get(incident.playbook)
     if playbook is not None and incident.status == "open":
         if kind == "statement" and subkind:
-            done = steps.complete_by_statement(session, incident, playbook, subkind, at=at, by=message.sender_id)
+            done = step_service.complete_by_statement(session, incident, playbook, subkind, at=at, by=message.sender_id)
         else:
-            done = steps.complete_by_phrase(session, incident, playbook, body, at=at, by=message.sender_id)
+            done = step_service.complete_by_phrase(session, incident, playbook, body, at=at, by=message.sender_id)
     checked = statements.lint_statement(session, entry) if kind == "statement" else None
     return Logged(incident=incident, entry=entry, samples=new, findings=found, completions=done, statement_lint=checked)

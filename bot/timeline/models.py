@@ -57,7 +57,11 @@ class LevelChange(SQLModel, table=True):
     at: datetime = when()
     from_level: int
     to_level: int
-    reason: str = Field(sa_type=sa.Text())
+    reason: str = Field(sa_type=sa.Text())  # free text for a change that is not a threshold (e.g. a command)
+    # A threshold crossed, as data (worded by templates/retro/level_reason.j2): the metric, its value, the limit.
+    metric: str | None = Field(default=None, max_length=32)
+    value: float | None = None
+    threshold: float | None = None
 
 
 class Evidence(SQLModel, table=True):

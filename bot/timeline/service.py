@@ -74,3 +74,10 @@ def mark_recalled(session: Session, message_id: str) -> int:
         row.recalled = True
         session.add(row)
     return len(rows)
+
+
+def pin(session: Session, entry: TimelineEntry) -> TimelineEntry:
+    """Mark an entry as pinned by the team (a pin reaction on its message)."""
+    entry.pinned = True
+    session.add(entry)
+    return entry

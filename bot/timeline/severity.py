@@ -45,7 +45,10 @@ def assess(session: Session, incident: Incident, new_samples: list[MetricSample]
                 at=sample.at,
                 from_level=incident.level,
                 to_level=level,
-                reason=_reason(sample, rule),
+                reason="",  # a threshold: stored as data below, worded when read (bot.retro.level_reasons)
+                metric=sample.metric,
+                value=sample.value,
+                threshold=rule.above,
             )
             incident.level = level
             session.add(change)
@@ -71,16 +74,3 @@ def _first_notice(session: Session, incident: Incident, key: str) -> bool:
     session.add(Notice(incident_id=incident.id, key=key))
     session.flush()
     return True
-
-
-def _reason(sample: MetricSample, rule: Threshold) -> str:
-    """Readable in the report and still naming the metric id, e.g. "topic_reads 话题阅读量 620万 > 500万"."""
-    from bot.config import BUNDLED_PLAYBOOKS
-    from bot.library.lexicon import load as load_lexicon
-    from bot.timeline.numbers import format_value
-
-    aliases = load_lexicon(BUNDLED_PLAYBOOKS).metrics.get(sample.metric) or [sample.metric]
-    label = aliases[0]
-    return (
-        f"{sample.metric} {label} {format_value(sample.metric, sample.value)} > {format_value(rule.metric, rule.above)}"
-    )

@@ -38,12 +38,15 @@ def start_bot(db_url: str, fake, port: int, **env_overrides: str) -> subprocess.
     )
 
     def healthy() -> bool:
+        assert proc.poll() is None, f"bot exited with {proc.returncode}"
         try:
             return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
-    assert wait_until(healthy, timeout=30), "bot did not start"
+    # Importing lark-oapi alone takes ~20 s on a loaded 2-core machine: a generous deadline, and fail at once
+    # when the process exits instead.
+    assert wait_until(healthy, timeout=120), "bot did not start"
     return proc
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.app import create_app
 from bot.core.db import make_engine
-from bot.core.models import InboxEvent
+from bot.core.models import InboxEvent, OutboxMessage
 from tests.fakes.feishu_webhook import (
     bot_added_event,
     card_action_event,
@@ -38,6 +38,16 @@ def inbox_rows(db_url: str) -> list[InboxEvent]:
     return rows
 
 
+def settled(db_url: str) -> bool:
+    """Every stored event processed and every queued reply sent: nothing more can reach the fake."""
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        inbox = session.exec(select(InboxEvent.status)).all()
+        outbox = session.exec(select(OutboxMessage.status)).all()
+    engine.dispose()
+    return bool(inbox) and set(inbox) == {"done"} and set(outbox) <= {"sent"}
+
+
 def post_event(http, url: str, payload: dict, **header_overrides) -> object:
     body, headers = webhook_request(payload, ENCRYPT_KEY)
     headers.update(header_overrides)
@@ -54,8 +64,7 @@ def test_duplicate_delivery_is_stored_and_processed_once(app_url, http, db_url, 
     for _ in range(3):
         response = post_event(http, app_url, help_event())
         assert response.status_code == 200, response.text
-    assert wait_until(lambda: len(fake_feishu.sent_messages) >= 1)
-    time.sleep(0.5)  # give a wrong second processing the chance to show up
+    assert wait_until(lambda: len(fake_feishu.sent_messages) >= 1 and settled(db_url))
     rows = inbox_rows(db_url)
     assert [(r.event_id, r.status) for r in rows] == [("ev_help_1", "done")]
     replies = [m for m in fake_feishu.sent_messages if m["reply_to"] == "om_help_1"]
@@ -66,8 +75,7 @@ def test_duplicate_delivery_is_stored_and_processed_once(app_url, http, db_url, 
 def test_same_message_under_a_new_event_id_is_processed_once(app_url, http, db_url, fake_feishu):
     assert post_event(http, app_url, help_event(event_id="ev_a")).status_code == 200
     assert post_event(http, app_url, help_event(event_id="ev_b")).status_code == 200
-    assert wait_until(lambda: len(fake_feishu.sent_messages) >= 1)
-    time.sleep(0.3)
+    assert wait_until(lambda: len(fake_feishu.sent_messages) >= 1 and settled(db_url))
     assert [r.event_id for r in inbox_rows(db_url)] == ["ev_a"]
     assert len(fake_feishu.sent_messages) == 1
 
@@ -179,7 +187,7 @@ def test_card_callback_answers_a_toast_at_once_and_acts_after(app_url, http, db_
     response = post_event(http, app_url, event)
     assert time.monotonic() - started < 3
     assert response.status_code == 200
-    assert response.json()["toast"]["content"]
+    assert response.json()["toast"]["content"] == "已收到，正在处理"
     assert wait_until(lambda: len(fake_feishu.sent_messages) == 1)
     assert fake_feishu.sent_messages[0]["chat_id"] == "oc_group"
     assert [r.event_type for r in inbox_rows(db_url)] == ["card.action.trigger"]

@@ -13,9 +13,9 @@ from bot.core import db
 from bot.followups.models import ActionItem
 from tests.fakes.feishu_webhook import card_action_event
 from tests.feishu_group import PEOPLE, FeishuGroup
-from tests.steps.test_step_prompts import CHAT, SH, T0
-from tests.support import BUNDLED_PLAYBOOKS, VERIFICATION_TOKEN, Clock, serve, wait_until
+from tests.support import BUNDLED_PLAYBOOKS, SH, T0, VERIFICATION_TOKEN, Clock, serve, wait_until
 
+CHAT = "oc_actions"
 RECOMMENDATIONS = yaml.safe_load((BUNDLED_PLAYBOOKS / "retro" / "recommendations.yaml").read_text(encoding="utf-8"))[
     "recommendations"
 ]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.clock.parse import format_duration
-from bot.library.roles import LABELS
+from bot.clock.format import format_duration
+from bot.core.labels import role as role_label
 from tests.support import ROOT
 
 BUNDLED = ROOT / "playbooks"
@@ -85,8 +85,8 @@ def test_step_tables_come_from_the_yaml(tmp_path):
                 format_duration(minutes(step["deadline"][level])) if only in (None, level) else "不适用"
                 for level in (1, 2)
             ]
-            assert cells[1] == LABELS[step["role"]], step["id"]
-            assert cells[2] == (LABELS[step["approver"]] if step.get("approver") else "—"), step["id"]
+            assert cells[1] == role_label(step["role"]), step["id"]
+            assert cells[2] == (role_label(step["approver"]) if step.get("approver") else "—"), step["id"]
             assert cells[3:5] == expected, step["id"]
             for phrase in step.get("done_when", []):
                 assert f"“{phrase}”" in cells[6], (step["id"], phrase)

@@ -5,9 +5,9 @@ time exactly once, across a restart, late once after a missed window, per-group 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -15,97 +15,67 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.clock.quarters import Quarter
-from bot.core import db, inbox
+from bot.core import db
 from bot.core.models import OutboxMessage
-from bot.core.processing import Processor
 from bot.followups import review
 from bot.incidents.models import Incident
+from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import load as load_playbooks
-from bot.sandbox import events as sandbox_events
-from bot.scheduling import sweep as prompts
-from handlers import build_router
-from tests.support import make_settings
+from bot.scheduling import sweep
+from tests.chat import SandboxChat, Sent
+from tests.support import SH, Clock, make_settings, serve
 
-SH = ZoneInfo("Asia/Shanghai")
 CHAT = "oc_review"
 OPS, MKT = ("ou_ops", "王运营"), ("ou_mkt", "李市场")
 
 
-class Group:
-    """A group chat driving the processor; every message carries its own local send time."""
+def open_group(db_url: str, chat_id: str = CHAT) -> SandboxChat:
+    """The group on the shared in-process driver; every message carries its own local send time."""
+    return SandboxChat(db_url, chat_id=chat_id, clock=Clock(local(2027, 6, 1)))
 
-    def __init__(self, db_url: str, chat_id: str = CHAT) -> None:
-        db.upgrade(db_url)
-        self.db_url, self.chat_id = db_url, chat_id
-        self.engine = db.make_engine(db_url)
-        self.settings = make_settings(db_url)
-        self.processor = Processor(
-            self.engine,
-            self.settings,
-            build_router(),
-            {"sandbox": sandbox_events.to_event},
-            now_fn=lambda: datetime(2027, 6, 1, tzinfo=SH),
-        )
-        self.count = 0
 
-    def say(self, at: datetime, text: str, *, who: str = "ou_ceo", mentions: tuple = ()) -> list[str]:
-        self.count += 1
-        found = [{"user_id": uid, "name": name, "offset": text.index(f"@{name}")} for uid, name in mentions]
-        payload = {
-            "type": "message",
-            "event_id": f"ev_{self.chat_id}_{self.count}",
-            "message_id": f"om_{self.chat_id}_{self.count}",
-            "chat_id": self.chat_id,
-            "chat_type": "group",
-            "sender_id": who,
-            "text": text,
-            "mentions": found,
-            "create_time_ms": int(at.timestamp() * 1000),
-        }
-        before = len(self.replies())
-        assert inbox.record(self.engine, source="sandbox", keys=sandbox_events.keys(payload), payload=payload)
-        self.processor.process_due()
-        return self.replies()[before:]
+def shown(sent: Sent) -> str:
+    """A reply as text: the text, the card as JSON, or the file's name."""
+    return sent.payload.get("text") or json.dumps(
+        sent.card or {"file": sent.payload.get("file_name")}, ensure_ascii=False
+    )
 
-    def incident(
-        self,
-        start: datetime,
-        title: str,
-        *,
-        initial: float | None = None,
-        formal: float | None = None,
-        done: dict[str, float] | None = None,
-        negative: dict[float, float] | None = None,
-    ) -> None:
-        """Open, play and close an incident; times are minutes after `start`."""
-        self.say(start, f"/危机 开启 {title} 类型=product_defect")
-        events: list[tuple[float, str]] = []
-        if initial is not None:
-            events.append((initial, "/声明 初步 非常抱歉给大家添麻烦了，我们正在逐一联系反馈的用户，3天内给出处理结果"))
-        if formal is not None:
-            events.append((formal, "/声明 正式 涉事批次已下架，购买的朋友3天内可申请全额退款，私信客服即可办理"))
-        events += [(minutes, f"/完成 {step}") for step, minutes in (done or {}).items()]
-        events += [(minutes, f"/数据 负面占比 {round(value * 100)}%") for minutes, value in (negative or {}).items()]
-        for minutes, text in sorted(events):
-            self.say(start + timedelta(minutes=minutes), text)
-        self.say(start + timedelta(minutes=720), "/结束")
 
-    def replies(self) -> list[str]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        out = []
-        for row in rows:
-            payload = json.loads(row.payload)
-            out.append(
-                payload["text"]
-                or json.dumps(payload.get("card") or {"file": payload.get("file_name")}, ensure_ascii=False)
-            )
-        return out
+def say(group: SandboxChat, at: datetime, text: str, **kwargs) -> list[str]:
+    return [shown(sent) for sent in group.say(text, at=at, **kwargs)]
 
-    def sweep(self, at: datetime) -> list[str]:
-        before = len(self.replies())
-        prompts.sweep(self.engine, self.settings, now=at)
-        return self.replies()[before:]
+
+def play_incident(
+    group: SandboxChat,
+    start: datetime,
+    title: str,
+    *,
+    chat_id: str | None = None,
+    initial: float | None = None,
+    formal: float | None = None,
+    done: dict[str, float] | None = None,
+    negative: dict[float, float] | None = None,
+) -> None:
+    """Open, play and close an incident (in `chat_id`, by default the group's own); times are minutes after
+    `start`."""
+    say(group, start, f"/危机 开启 {title} 类型=product_defect", chat_id=chat_id)
+    events: list[tuple[float, str]] = []
+    if initial is not None:
+        events.append((initial, "/声明 初步 非常抱歉给大家添麻烦了，我们正在逐一联系反馈的用户，3天内给出处理结果"))
+    if formal is not None:
+        events.append((formal, "/声明 正式 涉事批次已下架，购买的朋友3天内可申请全额退款，私信客服即可办理"))
+    events += [(minutes, f"/完成 {step}") for step, minutes in (done or {}).items()]
+    events += [(minutes, f"/数据 负面占比 {round(value * 100)}%") for minutes, value in (negative or {}).items()]
+    for minutes, text in sorted(events):
+        say(group, start + timedelta(minutes=minutes), text, chat_id=chat_id)
+    say(group, start + timedelta(minutes=720), "/结束", chat_id=chat_id)
+
+
+def run_sweep(group: SandboxChat, at: datetime) -> list[str]:
+    """One sweep at `at`; what it queued."""
+    before = len(group.sent())
+    sweep.sweep(group.engine, group.settings, now=at)
+    return [shown(sent) for sent in group.sent()[before:]]
 
 
 def local(*parts: int) -> datetime:
@@ -149,10 +119,11 @@ EXPECTED_Q3 = {
 }
 
 
-def play_fixture(group: Group) -> None:
-    group.say(local(2026, 5, 1, 9, 0), "/角色 运营 @王运营", mentions=(OPS,))
-    group.say(local(2026, 5, 1, 9, 1), "/角色 市场 @李市场", mentions=(MKT,))
-    group.incident(
+def play_fixture(group: SandboxChat) -> None:
+    say(group, local(2026, 5, 1, 9, 0), "/角色 运营 @王运营", mentions=(OPS,))
+    say(group, local(2026, 5, 1, 9, 1), "/角色 市场 @李市场", mentions=(MKT,))
+    play_incident(
+        group,
         local(2026, 5, 12, 10, 0),
         "A 面霜致过敏",
         initial=100,
@@ -160,11 +131,17 @@ def play_fixture(group: Group) -> None:
         done={"cs_channel": 200},
         negative={30: 0.25, 160: 0.18},
     )
-    group.incident(
-        local(2026, 8, 3, 10, 0), "B 精华液结块", initial=150, formal=500, negative={20: 0.28, 100: 0.22, 260: 0.19}
+    play_incident(
+        group,
+        local(2026, 8, 3, 10, 0),
+        "B 精华液结块",
+        initial=150,
+        formal=500,
+        negative={20: 0.28, 100: 0.22, 260: 0.19},
     )
-    group.incident(local(2026, 9, 21, 9, 0), "C 包装漏液", initial=60, negative={30: 0.12})
-    group.incident(
+    play_incident(group, local(2026, 9, 21, 9, 0), "C 包装漏液", initial=60, negative={30: 0.12})
+    play_incident(
+        group,
         local(2026, 10, 15, 10, 0),
         "D 防晒霜搓泥",
         initial=30,
@@ -172,11 +149,12 @@ def play_fixture(group: Group) -> None:
         done={"cs_channel": 90, "qa_trace": 200},
         negative={20: 0.26, 80: 0.15},
     )
-    group.say(local(2026, 10, 15, 11, 0), "/改进 建立舆情监测和预警 @王运营 截止=2026-11-01", mentions=(OPS,))
-    group.say(local(2026, 10, 15, 11, 1), "/改进 准备分场景声明模板 @李市场 截止=2026-12-01", mentions=(MKT,))
-    group.say(local(2026, 11, 2, 9, 0), "/改进 完成 2 模板已入库")
-    group.say(local(2026, 11, 2, 9, 5), "/改进 客服话术按用户分层 @李市场 截止=2026-12-31", mentions=(MKT,))
-    group.incident(
+    say(group, local(2026, 10, 15, 11, 0), "/改进 建立舆情监测和预警 @王运营 截止=2026-11-01", mentions=(OPS,))
+    say(group, local(2026, 10, 15, 11, 1), "/改进 准备分场景声明模板 @李市场 截止=2026-12-01", mentions=(MKT,))
+    say(group, local(2026, 11, 2, 9, 0), "/改进 完成 2 模板已入库")
+    say(group, local(2026, 11, 2, 9, 5), "/改进 客服话术按用户分层 @李市场 截止=2026-12-31", mentions=(MKT,))
+    play_incident(
+        group,
         local(2026, 11, 10, 14, 0),
         "E 面膜刺痛",
         initial=50,
@@ -184,7 +162,7 @@ def play_fixture(group: Group) -> None:
         done={"cs_channel": 300},
         negative={10: 0.29, 50: 0.20},
     )
-    group.incident(local(2026, 11, 20, 15, 0), "演练：精华液致过敏", initial=5, formal=10, negative={3: 0.9})
+    play_incident(group, local(2026, 11, 20, 15, 0), "演练：精华液致过敏", initial=5, formal=10, negative={3: 0.9})
     with Session(group.engine) as session:  # the last one was a drill
         drill = session.exec(select(Incident).where(Incident.title.startswith("演练"))).one()
         drill.is_drill = True
@@ -193,18 +171,20 @@ def play_fixture(group: Group) -> None:
 
 
 @pytest.fixture
-def group(db_url) -> Group:
-    made = Group(db_url)
+def group(db_url) -> Iterator[SandboxChat]:
+    made = open_group(db_url)
     play_fixture(made)
-    return made
+    yield made
+    made.close()
 
 
-def compute(group: Group, quarter: str, now: datetime) -> dict:
+def compute(group: SandboxChat, quarter: str, now: datetime) -> dict:
     with Session(group.engine) as session:
         return review.compute(
             session,
             quarter=Quarter.parse(quarter),
             library=load_playbooks(group.settings.playbook_dir),
+            lexicon=load_lexicon(group.settings.playbook_dir),
             tz=SH,
             now=now,
             chat_id=CHAT,
@@ -257,15 +237,15 @@ def test_a_drill_changes_no_number(group, db_url):
 def test_review_on_demand_and_cli(group, db_url, monkeypatch):
     from bot.cli import app
 
-    [card, file] = group.say(local(2026, 12, 1, 9, 0), "/季度复盘")
+    [card, file] = say(group, local(2026, 12, 1, 9, 0), "/季度复盘")
     assert "2026年第四季度复盘" in card and "改善" in card and "变差" in card and "演练 1 次不计入" in card
     assert "合计，共 3 起" in card
     assert "季度复盘-2026Q4.md" in file
-    [card] = group.say(local(2026, 12, 1, 9, 1), "/季度复盘 季度=2026Q3")[:1]
+    [card] = say(group, local(2026, 12, 1, 9, 1), "/季度复盘 季度=2026Q3")[:1]
     assert "2026年第三季度复盘" in card
-    [bad] = group.say(local(2026, 12, 1, 9, 2), "/季度复盘 季度=去年")
+    [bad] = say(group, local(2026, 12, 1, 9, 2), "/季度复盘 季度=去年")
     assert "2026Q4" in bad and "\n" not in bad
-    [future] = group.say(local(2026, 12, 1, 9, 3), "/季度复盘 2027Q2")
+    [future] = say(group, local(2026, 12, 1, 9, 3), "/季度复盘 2027Q2")
     assert "还没开始" in future
 
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -286,64 +266,65 @@ def reviews(replies: list[str]) -> list[str]:
 
 def test_scheduled_review_fires_once_on_the_first_working_day_across_a_restart(group):
     # 2027Q1: 1 January is a holiday and the 2nd/3rd a weekend, so the first working day is Monday 4 January.
-    assert reviews(group.sweep(local(2027, 1, 1, 10, 0))) == []
-    assert reviews(group.sweep(local(2027, 1, 4, 9, 59, 50))) == []
-    sent = group.sweep(local(2027, 1, 4, 10, 0, 10))
+    assert reviews(run_sweep(group, local(2027, 1, 1, 10, 0))) == []
+    assert reviews(run_sweep(group, local(2027, 1, 4, 9, 59, 50))) == []
+    sent = run_sweep(group, local(2027, 1, 4, 10, 0, 10))
     [card] = reviews(sent)
     assert "2026年第四季度复盘" in card and "补发" not in card
     assert any("季度复盘-2026Q4.md" in r for r in sent)
-    assert reviews(group.sweep(local(2027, 1, 4, 10, 1))) == []
-    restarted = Group(group.db_url)
-    assert reviews(restarted.sweep(local(2027, 1, 4, 11, 0))) == []
-    assert reviews(restarted.sweep(local(2027, 2, 1, 10, 0))) == []
+    assert reviews(run_sweep(group, local(2027, 1, 4, 10, 1))) == []
+    restarted = open_group(group.db_url)
+    assert reviews(run_sweep(restarted, local(2027, 1, 4, 11, 0))) == []
+    assert reviews(run_sweep(restarted, local(2027, 2, 1, 10, 0))) == []
+    restarted.close()
 
 
 def test_missed_window_is_sent_late_once_and_marked(group):
     # The bot was down from before 1 April 2027 (a Thursday, the first working day of Q2) until the 2nd, 15:00.
-    [late] = reviews(group.sweep(local(2027, 4, 2, 15, 0)))
+    [late] = reviews(run_sweep(group, local(2027, 4, 2, 15, 0)))
     assert "补发" in late and "2027年第一季度复盘" in late
-    assert reviews(group.sweep(local(2027, 4, 2, 15, 1))) == []
+    assert reviews(run_sweep(group, local(2027, 4, 2, 15, 1))) == []
 
 
 def test_a_group_sets_its_own_review_time(group):
-    [answer] = group.say(local(2026, 12, 20, 9, 0), "/季度复盘 设置 工作日=2 时间=15:30")
+    [answer] = say(group, local(2026, 12, 20, 9, 0), "/季度复盘 设置 工作日=2 时间=15:30")
     assert "第 2 个工作日 15:30" in answer and "2027-01-05 15:30" in answer
-    assert reviews(group.sweep(local(2027, 1, 4, 10, 5))) == []
-    assert reviews(group.sweep(local(2027, 1, 5, 15, 29))) == []
-    assert len(reviews(group.sweep(local(2027, 1, 5, 15, 30)))) == 1
-    [bad] = group.say(local(2026, 12, 20, 9, 1), "/季度复盘 设置 工作日=99")
+    assert reviews(run_sweep(group, local(2027, 1, 4, 10, 5))) == []
+    assert reviews(run_sweep(group, local(2027, 1, 5, 15, 29))) == []
+    assert len(reviews(run_sweep(group, local(2027, 1, 5, 15, 30)))) == 1
+    [bad] = say(group, local(2026, 12, 20, 9, 1), "/季度复盘 设置 工作日=99")
     assert "工作日 1–20" in bad
-    [off] = group.say(local(2026, 12, 20, 9, 2), "/季度复盘 设置 关闭")
+    [off] = say(group, local(2026, 12, 20, 9, 2), "/季度复盘 设置 关闭")
     assert "已关闭" in off
-    assert reviews(group.sweep(local(2027, 4, 1, 10, 0))) == []
+    assert reviews(run_sweep(group, local(2027, 4, 1, 10, 0))) == []
 
 
 def test_a_group_new_after_the_review_time_gets_no_review_of_before(db_url):
-    fresh = Group(db_url, chat_id="oc_new")
-    fresh.incident(local(2027, 1, 10, 10, 0), "新群的第一起事件", initial=30)
-    assert reviews(fresh.sweep(local(2027, 1, 10, 23, 0))) == []  # the 2027Q1 review time had passed
+    fresh = open_group(db_url, chat_id="oc_new")
+    play_incident(fresh, local(2027, 1, 10, 10, 0), "新群的第一起事件", initial=30)
+    assert reviews(run_sweep(fresh, local(2027, 1, 10, 23, 0))) == []  # the 2027Q1 review time had passed
+    fresh.close()
 
 
 def test_monthly_drill_reminder_on_the_next_working_day_once(group):
     # DRILL_DAY=15: 15 November 2026 is a Sunday → Monday the 16th, 10:00.
-    drills = [r for r in group.sweep(local(2026, 11, 15, 10, 0)) if "演练" in r and "季度" not in r]
+    drills = [r for r in run_sweep(group, local(2026, 11, 15, 10, 0)) if "演练" in r and "季度" not in r]
     assert drills == []
-    [reminder] = [r for r in group.sweep(local(2026, 11, 16, 10, 0)) if "模拟演练" in r]
+    [reminder] = [r for r in run_sweep(group, local(2026, 11, 16, 10, 0)) if "模拟演练" in r]
     assert "/演练 开始" in reminder and "补发" not in reminder
     names = [
         yaml.safe_load(path.read_text(encoding="utf-8"))["name"]
         for path in sorted((Path(group.settings.playbook_dir) / "drills").glob("*.yaml"))
     ]
     assert names and all(name in reminder for name in names)
-    assert [r for r in group.sweep(local(2026, 11, 16, 12, 0)) if "模拟演练" in r] == []
-    [late] = [r for r in group.sweep(local(2026, 12, 16, 18, 0)) if "模拟演练" in r]  # 15 Dec 10:00 missed
+    assert [r for r in run_sweep(group, local(2026, 11, 16, 12, 0)) if "模拟演练" in r] == []
+    [late] = [r for r in run_sweep(group, local(2026, 12, 16, 18, 0)) if "模拟演练" in r]  # 15 Dec 10:00 missed
     assert "补发" in late
 
 
 def test_the_scheduler_wakes_exactly_at_the_next_review(group):
     from bot.app import create_app
     from bot.clock.now import utcnow
-    from tests.support import serve
 
     business_now = local(2026, 12, 20, 9, 0)
     app = create_app(make_settings(group.db_url, sweep_interval_seconds=3600), clock=lambda: business_now)
@@ -357,28 +338,27 @@ def test_the_scheduler_wakes_exactly_at_the_next_review(group):
 def test_concurrent_sweeps_send_each_review_once(group):
     import threading
 
-    other = Group(group.db_url, chat_id="oc_review_2")
-    other.incident(local(2026, 10, 20, 10, 0), "F 另一个群的事件", initial=45)
+    play_incident(group, local(2026, 10, 20, 10, 0), "F 另一个群的事件", chat_id="oc_review_2", initial=45)
     when = local(2027, 1, 4, 10, 0, 5)
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
-    def sweep() -> None:
+    def one_sweep() -> None:
         engine = db.make_engine(group.db_url)
         barrier.wait()
         try:
-            prompts.sweep(engine, group.settings, now=when)
+            sweep.sweep(engine, group.settings, now=when)
         except Exception as exc:  # the loser of a race on a step notice may roll back; follow-ups never raise
             errors.append(exc)
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    threads = [threading.Thread(target=one_sweep) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    prompts.sweep(group.engine, group.settings, now=when)
+    sweep.sweep(group.engine, group.settings, now=when)
     with Session(group.engine) as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "card")).all()
     titles = [(row.chat_id, json.loads(row.payload)["card"]["title"]) for row in rows]

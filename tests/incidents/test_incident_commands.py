@@ -3,97 +3,28 @@ what they record, and bad input that gets a one-line Chinese answer and changes 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.core import db, inbox
+from bot.core import db
 from bot.core.models import OutboxMessage
-from bot.core.processing import Processor
 from bot.incidents.models import Incident, RoleAssignment
-from bot.sandbox import events as sandbox_events
+from bot.library.lexicon import load as load_lexicon
+from bot.steps.models import IncidentStep
 from bot.timeline.models import LevelChange, MetricSample, TimelineEntry
-from handlers import build_router
-from tests.support import make_settings
+from tests.chat import SandboxChat
+from tests.support import SH, T0, table_counts
 
-SH = ZoneInfo("Asia/Shanghai")
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SH)
-
-
-class Chat:
-    """A group chat driving the processor; messages are sent `minutes` after T0."""
-
-    def __init__(self, db_url: str) -> None:
-        db.upgrade(db_url)
-        self.engine = db.make_engine(db_url)
-        self.processor = Processor(
-            self.engine,
-            make_settings(db_url),
-            build_router(),
-            {"sandbox": sandbox_events.to_event},
-            now_fn=lambda: T0 + timedelta(days=3),
-        )
-        self.count = 0
-
-    def say(
-        self,
-        text: str,
-        *,
-        minutes: float = 0,
-        who: str = "ou_ceo",
-        chat_type: str = "group",
-        mentions: tuple[tuple[str, str], ...] = (),
-        root_id: str = "",
-    ) -> list[str]:
-        self.count += 1
-        found = []
-        for user_id, name in mentions:
-            found.append({"user_id": user_id, "name": name, "offset": text.index(f"@{name}")})
-        payload = {
-            "type": "message",
-            "event_id": f"ev{self.count}",
-            "message_id": f"om{self.count}",
-            "chat_id": "oc_1",
-            "chat_type": chat_type,
-            "sender_id": who,
-            "text": text,
-            "mentions": found,
-            "create_time_ms": int((T0 + timedelta(minutes=minutes)).timestamp() * 1000),
-        }
-        if root_id:
-            payload["root_id"] = root_id
-        before = self.replies_count()
-        assert inbox.record(self.engine, source="sandbox", keys=sandbox_events.keys(payload), payload=payload)
-        self.processor.process_due()
-        return self.replies()[before:]
-
-    def replies_count(self) -> int:
-        return len(self.replies())
-
-    def replies(self) -> list[str]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        out = []
-        for row in rows:
-            payload = json.loads(row.payload)
-            out.append(payload["text"] or json.dumps(payload["card"], ensure_ascii=False))
-        return out
-
-    def state(self) -> dict[str, int]:
-        with Session(self.engine) as session:
-            return {
-                model.__name__: session.exec(select(sa.func.count()).select_from(model)).one()
-                for model in (Incident, RoleAssignment, TimelineEntry, MetricSample, LevelChange)
-            }
+STATE = (Incident, RoleAssignment, TimelineEntry, MetricSample, LevelChange)
 
 
 @pytest.fixture
-def chat(db_url) -> Chat:
-    return Chat(db_url)
+def chat(db_url) -> SandboxChat:
+    made = SandboxChat(db_url)
+    yield made
+    made.close()
 
 
 def one_line_chinese(reply: str) -> bool:
@@ -122,13 +53,13 @@ def one_line_chinese(reply: str) -> bool:
 def test_bad_input_gets_one_chinese_line_and_changes_nothing(chat, text, kwargs, needle):
     if needle is None:  # the valid control case of the table
         chat.say(text, **kwargs)
-        assert chat.state()["Incident"] == 1
+        assert chat.counts(Incident)["Incident"] == 1
         return
-    before = chat.state()
+    before = chat.counts(*STATE)
     [reply] = chat.say(text, **kwargs)
     assert needle in reply
-    assert one_line_chinese(reply)
-    assert chat.state() == before
+    assert one_line_chinese(reply.text)
+    assert chat.counts(*STATE) == before
 
 
 def test_open_suggests_a_playbook_and_explains_why(chat):
@@ -144,9 +75,9 @@ def test_second_open_asks_to_close_or_open_explicitly(chat):
     chat.say("/危机 开启 第一起")
     [reply] = chat.say("/危机 开启 第二起", minutes=5)
     assert "#1" in reply and "另开=是" in reply
-    assert chat.state()["Incident"] == 1
+    assert chat.counts(Incident)["Incident"] == 1
     chat.say("/危机 开启 第二起 另开=是", minutes=6)
-    assert chat.state()["Incident"] == 2
+    assert chat.counts(Incident)["Incident"] == 2
 
 
 def test_messages_in_the_thread_of_an_opening_card_belong_to_that_incident(chat):
@@ -224,7 +155,7 @@ def test_root_causes_are_recorded_for_the_retro(chat):
 
 def test_action_items_are_created_updated_listed_and_reach_the_retro(chat):
     from bot.library.playbooks import load as load_playbooks
-    from bot.retro import compute as retro
+    from bot.retro import compute
 
     chat.say("/危机 开启 面霜过敏")
     [created] = chat.say(
@@ -246,11 +177,13 @@ def test_action_items_are_created_updated_listed_and_reach_the_retro(chat):
     assert "没有编号" in unknown
     with Session(chat.engine) as session:
         incident = session.exec(select(Incident)).one()
-        data = retro.compute(
+        data = compute.compute(
             session,
             incident,
-            library=load_playbooks(chat.processor.settings.playbook_dir),
-            tz=ZoneInfo("Asia/Shanghai"),
+            library=load_playbooks(chat.settings.playbook_dir),
+            lexicon=load_lexicon(chat.settings.playbook_dir),
+            tz=SH,
+            now=chat.clock(),
         )
     assert data["actions"] == [
         {"text": "店铺首页加质量反馈入口", "owners": ["ou_ops"], "due": "2026-12-31", "status": "open"},
@@ -259,31 +192,44 @@ def test_action_items_are_created_updated_listed_and_reach_the_retro(chat):
 
 
 def test_action_items_are_reminded_on_the_due_date_and_escalated_once(chat):
-    from bot.scheduling import sweep as prompts
+    from bot.scheduling import sweep
 
     chat.say("/角色 负责人 @周总", mentions=(("ou_ceo", "周总"),))
     chat.say("/危机 开启 面霜过敏", minutes=1)
     chat.say("/改进 店铺首页加质量反馈入口 @王运营 截止=2026-12-15", mentions=(("ou_ops", "王运营"),), minutes=2)
     chat.say("/结束", minutes=3)  # follow-ups outlive the incident
-    settings = chat.processor.settings
+    settings = chat.settings
 
     def sweep_at(day: int, hour: int, minute: int = 0) -> list[str]:
-        before = len(chat.replies())
-        prompts.sweep(chat.engine, settings, now=datetime(2026, 12, day, hour, minute, tzinfo=SH))
-        return [r for r in chat.replies()[before:] if "改进项" in r]
+        before = len(chat.texts())
+        sweep.sweep(chat.engine, settings, now=datetime(2026, 12, day, hour, minute, tzinfo=SH))
+        return [r for r in chat.texts()[before:] if "改进项" in r]
 
     assert sweep_at(15, 9, 59) == []
     [due] = sweep_at(15, 10)
     assert "今天到期" in due and "\ue000ou_ops\ue001" in due and "补发" not in due
     assert sweep_at(15, 10, 1) == []
-    restarted = db.make_engine(chat.processor.settings.database_url)  # a restart: only the DB carries over
-    before = len(chat.replies())
-    prompts.sweep(restarted, settings, now=datetime(2026, 12, 15, 10, 5, tzinfo=SH))
+    restarted = db.make_engine(chat.settings.database_url)  # a restart: only the DB carries over
+    before = len(chat.texts())
+    sweep.sweep(restarted, settings, now=datetime(2026, 12, 15, 10, 5, tzinfo=SH))
     restarted.dispose()
-    assert [r for r in chat.replies()[before:] if "改进项" in r] == []
+    assert [r for r in chat.texts()[before:] if "改进项" in r] == []
     [overdue] = sweep_at(16, 10)
     assert "已过截止日" in overdue and "\ue000ou_ceo\ue001" in overdue
     assert sweep_at(16, 11) == []
     chat.say("/改进 延期 1 截止=2026-12-20", minutes=60 * 24 * 22)
     [late] = sweep_at(20, 15)  # the new due date's reminder, sent late once (bot was down at 10:00)
     assert "今天到期" in late and "补发" in late
+
+
+def test_status_card_shows_steps_and_deadlines_and_writes_nothing(chat):
+    chat.say("/角色 运营 @王运营", mentions=(("ou_ops", "王运营"),))
+    chat.say("/危机 开启 面霜过敏")  # level 2 at 09:00: first_response (ops) is due within 2 h
+    assert chat.counts(IncidentStep)["IncidentStep"] == 0  # no sweep has run in this chat
+    before = table_counts(chat.db_url)
+    [card] = chat.say("/状态", minutes=10)
+    assert "（first_response）· 运营 \ue000ou_ops\ue001 · 截止 11:00" in card  # its owner and deadline
+    assert "（qa_report）· 质检 **未指定** · 截止 11月25日 09:00" in card  # 24 h, on the next day
+    after = table_counts(chat.db_url)
+    for table in ("incident_step", "incident", "timeline_entry", "role_assignment"):
+        assert after[table] == before[table], table

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import jsonschema
@@ -17,23 +16,23 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.app import create_app
-from bot.core import db, inbox
 from bot.core.models import OutboxMessage
-from bot.core.processing import Processor
-from bot.sandbox import events as sandbox_events
-from handlers import build_router
-from tests.support import ROOT, make_settings, serve
+from tests.chat import SandboxChat
+from tests.support import ROOT, SH, Clock, make_settings, serve
 
-SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 24, 9, 20, tzinfo=SH)
 
 
-def run_scenario(db_url: str) -> tuple[Processor, list[dict]]:
-    db.upgrade(db_url)
-    settings = make_settings(db_url, public_base_url="https://bot.example.com")
-    engine = db.make_engine(db_url)
-    processor = Processor(
-        engine, settings, build_router(), {"sandbox": sandbox_events.to_event}, now_fn=lambda: T0 + timedelta(hours=9)
+def outbox(chat: SandboxChat) -> list[dict]:
+    """Everything the bot queued, with the file contents."""
+    with Session(chat.engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        return [{**json.loads(r.payload), "content": r.content} for r in rows]
+
+
+def run_scenario(db_url: str) -> list[dict]:
+    chat = SandboxChat(
+        db_url, start=T0, clock=Clock(T0 + timedelta(hours=9)), public_base_url="https://bot.example.com"
     )
     script = [
         (0, "ou_ceo", "/危机 开启 面霜过敏笔记 开始=09:10"),
@@ -47,26 +46,16 @@ def run_scenario(db_url: str) -> tuple[Processor, list[dict]]:
         (500, "ou_ceo", "/复盘"),
         (520, "ou_ceo", "/结束"),
     ]
-    for n, (minutes, who, text) in enumerate(script):
-        payload = {
-            "type": "message",
-            "event_id": f"ev{n}",
-            "message_id": f"om{n}",
-            "chat_id": "oc_1",
-            "sender_id": who,
-            "text": text,
-            "create_time_ms": int((T0 + timedelta(minutes=minutes)).timestamp() * 1000),
-        }
-        inbox.record(engine, source="sandbox", keys=sandbox_events.keys(payload), payload=payload)
-    processor.process_due()
-    with Session(engine) as session:
-        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        out = [{**json.loads(r.payload), "content": r.content} for r in rows]
-    return processor, out
+    for minutes, who, text in script:
+        chat.post(text, minutes=minutes, who=who)
+    chat.processor.process_due()
+    out = outbox(chat)
+    chat.close()
+    return out
 
 
 def test_retro_and_close_deliver_card_file_and_signed_link(db_url):
-    processor, out = run_scenario(db_url)
+    out = run_scenario(db_url)
     cards = [o for o in out if o["kind"] == "card" and o["card"]["title"].startswith("复盘")]
     files = [o for o in out if o["kind"] == "file"]
     assert len(cards) == 2 and len(files) == 2  # /复盘 while open, and again at /结束
@@ -82,7 +71,7 @@ def test_retro_and_close_deliver_card_file_and_signed_link(db_url):
 
 
 def test_report_link_opens_only_when_signed(db_url):
-    _, out = run_scenario(db_url)
+    out = run_scenario(db_url)
     link = next(o for o in out if o["kind"] == "card" and o["card"]["title"].startswith("复盘"))
     url = link["card"]["blocks"][-1]["buttons"][0]["url"]
     path = url.removeprefix("https://bot.example.com")
@@ -129,24 +118,9 @@ def test_cli_prints_contract_json(db_url, tmp_path):
 
 
 @pytest.mark.parametrize("text", ["/复盘"])
-def test_retro_without_any_incident_explains(db_url, text):
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    processor = Processor(engine, make_settings(db_url), build_router(), {"sandbox": sandbox_events.to_event})
-    payload = {
-        "type": "message",
-        "event_id": "e1",
-        "message_id": "m1",
-        "chat_id": "oc_9",
-        "sender_id": "ou_1",
-        "text": text,
-        "create_time_ms": int(T0.timestamp() * 1000),
-    }
-    inbox.record(engine, source="sandbox", keys=sandbox_events.keys(payload), payload=payload)
-    processor.process_due()
-    with Session(engine) as session:
-        [row] = session.exec(select(OutboxMessage)).all()
-    assert "还没有危机事件" in json.loads(row.payload)["text"]
+def test_retro_without_any_incident_explains(chat, text):
+    [answer] = chat.say(text, at=T0, who="ou_1", chat_id="oc_9")
+    assert "还没有危机事件" in answer.text
 
 
 def test_llm_polish_adds_marked_summaries_and_keeps_every_computed_number(db_url):
@@ -156,32 +130,15 @@ def test_llm_polish_adds_marked_summaries_and_keeps_every_computed_number(db_url
     summaries = {"危机概述": "一起面霜过敏舆情，@所有人 已按流程处置。", "应对得失": "初步回应较快，正式声明偏慢。"}
     fake = FakeOpenAI(lambda request: json.dumps(summaries, ensure_ascii=False)).start()
     try:
-        db.upgrade(db_url)
-        settings = make_settings(db_url, openai_api_key="sk-test", openai_model="fake", openai_base_url=fake.base_url)
-        engine = db.make_engine(db_url)
-        processor = Processor(
-            engine,
-            settings,
-            build_router(),
-            {"sandbox": sandbox_events.to_event},
-            now_fn=lambda: T0 + timedelta(hours=3),
-            llm=LLM(settings),
-        )
+        model = {"openai_api_key": "sk-test", "openai_model": "fake", "openai_base_url": fake.base_url}
+        llm = LLM(make_settings(db_url, **model))
+        chat = SandboxChat(db_url, start=T0, clock=Clock(T0 + timedelta(hours=3)), llm=llm, **model)
         script = [(0, "/危机 开启 面霜过敏笔记 开始=09:10"), (45, "【初步回应】非常抱歉，我们正在核实"), (100, "/复盘")]
-        for n, (minutes, text) in enumerate(script):
-            payload = {
-                "type": "message",
-                "event_id": f"ev{n}",
-                "message_id": f"om{n}",
-                "chat_id": "oc_1",
-                "sender_id": "ou_ceo",
-                "text": text,
-                "create_time_ms": int((T0 + timedelta(minutes=minutes)).timestamp() * 1000),
-            }
-            inbox.record(engine, source="sandbox", keys=sandbox_events.keys(payload), payload=payload)
-        processor.process_due()
-        with Session(engine) as session:
-            [markdown] = [r.content.decode() for r in session.exec(select(OutboxMessage)).all() if r.kind == "file"]
+        for minutes, text in script:
+            chat.post(text, minutes=minutes, who="ou_ceo")
+        chat.processor.process_due()
+        [markdown] = [o["content"].decode() for o in outbox(chat) if o["kind"] == "file"]
+        chat.close()
     finally:
         fake.stop()
     assert "AI 生成的摘要" in markdown and "初步回应较快" in markdown

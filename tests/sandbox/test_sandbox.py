@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlmodel import Session, select
 
 from bot.app import create_app
+from bot.core.db import make_engine
+from bot.core.models import InboxEvent
 from bot.sandbox.members import DEFAULT_CHAT, MEMBERS
-from tests.support import make_settings, serve, wait_until
+from tests.support import T0, Clock, make_settings, serve, wait_until
 
 
 @pytest.fixture
@@ -50,7 +55,8 @@ def test_help_posted_in_the_sandbox_is_answered(sandbox_url, http):
 
 
 def test_unknown_member_and_empty_text_are_refused(sandbox_url, http):
-    assert http.post(f"{sandbox_url}/sandbox/api/messages", json={"sender_id": "ou_x", "text": "hi"}).status_code == 400
+    refused = http.post(f"{sandbox_url}/sandbox/api/messages", json={"sender_id": "ou_x", "text": "hi"})
+    assert refused.status_code == 400 and refused.json()["detail"] == "未知成员"
     assert (
         http.post(f"{sandbox_url}/sandbox/api/messages", json={"sender_id": MEMBERS[0].user_id, "text": ""}).status_code
         == 422
@@ -60,3 +66,21 @@ def test_unknown_member_and_empty_text_are_refused(sandbox_url, http):
 
 def test_feishu_webhook_is_not_exposed_in_sandbox_mode(sandbox_url, http):
     assert http.post(f"{sandbox_url}/feishu/events", content=b"{}").status_code in (404, 405)
+
+
+def test_a_button_press_is_acknowledged_with_a_toast(sandbox_url, http):
+    pressed = http.post(
+        f"{sandbox_url}/sandbox/api/actions", json={"sender_id": MEMBERS[0].user_id, "value": {"action": "x"}}
+    )
+    assert pressed.status_code == 202 and pressed.json() == {"toast": "已收到，正在处理"}
+
+
+def test_a_sandbox_message_is_stamped_with_the_bots_clock(db_url, http):
+    settings = make_settings(db_url)
+    with serve(create_app(settings, clock=Clock(T0))) as url:
+        http.post(f"{url}/sandbox/api/messages", json={"sender_id": MEMBERS[1].user_id, "text": "09:00 发现差评"})
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        [row] = session.exec(select(InboxEvent)).all()
+    engine.dispose()
+    assert json.loads(row.payload)["create_time_ms"] == int(T0.timestamp() * 1000)

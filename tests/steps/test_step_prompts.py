@@ -6,8 +6,7 @@ card buttons complete steps idempotently."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -15,17 +14,17 @@ from sqlmodel import Session, select
 from bot.core import db
 from bot.core.models import OutboxMessage
 from bot.library.playbooks import load as load_playbooks
-from bot.scheduling import sweep as prompts
+from bot.scheduling import sweep
 from bot.steps.models import IncidentStep
 from tests.fakes.feishu_webhook import card_action_event
 from tests.feishu_group import FeishuGroup
-from tests.support import BUNDLED_PLAYBOOKS, VERIFICATION_TOKEN, Clock, serve, wait_until
+from tests.support import BUNDLED_PLAYBOOKS, T0, VERIFICATION_TOKEN, Clock, serve, wait_until
 
-SH = ZoneInfo("Asia/Shanghai")
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SH)
 CHAT = "oc_steps"
 PLAYBOOK = load_playbooks(BUNDLED_PLAYBOOKS).playbooks["product_defect"]
 FIRST = PLAYBOOK.step("first_response")
+ACTIVE_ROLES = {step.role for step in PLAYBOOK.steps if step.when is None}
+DEADLINE = 30  # seconds a test waits for something the bot sends in the background (a busy CI machine is slow)
 
 
 @pytest.fixture
@@ -35,6 +34,18 @@ def group(db_url, fake_feishu):
     with serve(made.app) as url:
         made.url = url
         yield made
+
+
+def role_cards(group: FeishuGroup) -> list[dict]:
+    return [c for c in group.cards() if "任务" in c["content"]["header"]["title"]["content"]]
+
+
+def open_crisis(group: FeishuGroup) -> list[dict]:
+    """Open the incident and wait for its role cards: the sweep after the command sends them in the
+    background, after the command's own reply, so "idle" right after the command is not enough."""
+    group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+    assert wait_until(lambda: len(role_cards(group)) >= len(ACTIVE_ROLES) and group.idle(), timeout=DEADLINE)
+    return role_cards(group)
 
 
 def steps_of(db_url: str) -> dict[str, IncidentStep]:
@@ -52,12 +63,9 @@ def test_seed_deadlines_for_the_first_response():
 
 def test_level_two_incident_prompts_reminds_and_escalates_once_each(group):
     group.assign_everyone()
-    group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
-    cards = group.cards()
-    active_roles = {step.role for step in PLAYBOOK.steps if step.when is None}
-    role_cards = [c for c in cards if "任务" in c["content"]["header"]["title"]["content"]]
-    assert len(role_cards) == len(active_roles)  # one card per role, not per step
-    ops_card = next(c for c in role_cards if "运营任务" in c["content"]["header"]["title"]["content"])
+    cards = open_crisis(group)
+    assert len(cards) == len(ACTIVE_ROLES)  # one card per role, not per step
+    [ops_card] = [c for c in cards if "运营任务" in c["content"]["header"]["title"]["content"]]
     assert "<at id=ou_ops></at>" in str(ops_card["content"]) and FIRST.title in str(ops_card["content"])
 
     due = T0 + timedelta(hours=2)
@@ -85,7 +93,7 @@ def test_level_two_incident_prompts_reminds_and_escalates_once_each(group):
 
 def test_upgrade_to_level_one_shrinks_open_deadlines(group):
     group.assign_everyone()
-    group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+    open_crisis(group)
     group.clock.now = T0 + timedelta(minutes=30)
     group.say("ou_ops", "话题阅读量破620万")
     group.at(T0 + timedelta(minutes=31))
@@ -102,7 +110,7 @@ def test_upgrade_to_level_one_shrinks_open_deadlines(group):
 
 def test_statement_and_phrases_complete_steps_at_event_time(group):
     group.assign_everyone()
-    group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+    open_crisis(group)
     group.clock.now = T0 + timedelta(minutes=55)
     group.say("ou_mkt", "【初步回应】非常抱歉，我们正在逐一联系反馈的用户")
     cs_phrase = PLAYBOOK.step("cs_channel").done_when[0]
@@ -120,7 +128,7 @@ def test_statement_and_phrases_complete_steps_at_event_time(group):
 
 def test_formal_statement_waits_for_the_lead(group):
     group.assign_everyone()
-    group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+    open_crisis(group)
     group.say("ou_mkt", "/完成 formal_statement")
     assert steps_of(group.db_url)["formal_statement"].approved_by is None
     assert any("待负责人确认" in t for t in group.texts())
@@ -130,8 +138,7 @@ def test_formal_statement_waits_for_the_lead(group):
 
 def test_button_completion_updates_the_card_and_double_clicks_change_nothing(group):
     group.assign_everyone()
-    group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
-    card = next(c for c in group.cards() if "运营任务" in c["content"]["header"]["title"]["content"])
+    [card] = [c for c in open_crisis(group) if "运营任务" in c["content"]["header"]["title"]["content"]]
     buttons = [
         el
         for column_set in card["content"]["body"]["elements"]
@@ -158,11 +165,15 @@ def test_button_completion_updates_the_card_and_double_clicks_change_nothing(gro
         event["header"]["create_time"] = str(int(group.clock.now.timestamp() * 1000))
         response = group.post(event)
         assert response.status_code == 200 and response.json()["toast"]["content"]
-        assert wait_until(group.idle)
+        assert wait_until(group.idle, timeout=DEADLINE)
+
+    def updates() -> list[dict]:
+        return [u for u in group.fake.card_updates if u["message_id"] == card["message_id"]]
+
+    assert wait_until(lambda: updates() and group.idle(), timeout=DEADLINE)
     row = steps_of(group.db_url)["first_response"]
     assert (row.status, row.done_by, row.done_at) == ("done", "ou_ops", T0 + timedelta(minutes=40))
-    updates = [u for u in group.fake.card_updates if u["message_id"] == card["message_id"]]
-    assert len(updates) == 1 and "已完成" in str(updates[0]["content"])
+    assert len(updates()) == 1 and "已完成" in str(updates()[0]["content"])
     assert sum("已完成" in t and FIRST.title in t for t in group.texts()) == 1
 
 
@@ -172,7 +183,7 @@ def test_a_reminder_due_while_the_bot_was_down_is_sent_once_after_restart(db_url
     with serve(first.app) as url:
         first.url = url
         first.assign_everyone()
-        first.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+        open_crisis(first)
     due = T0 + timedelta(hours=2)
     clock.now = due - FIRST.remind_before + timedelta(minutes=5)  # the reminder time passed while down
     second = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT)
@@ -190,25 +201,25 @@ def test_concurrent_sweeps_never_double_send(db_url, fake_feishu):
     with serve(group.app) as url:
         group.url = url
         group.assign_everyone()
-        group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+        open_crisis(group)
     engine = db.make_engine(db_url)
     settings = group.runtime.settings
     when = T0 + timedelta(hours=2) + FIRST.escalate_after
     barrier = threading.Barrier(4)
 
-    def sweep() -> None:
+    def race() -> None:
         barrier.wait()
         try:
-            prompts.sweep(engine, settings, now=when)
+            sweep.sweep(engine, settings, now=when)
         except Exception:  # a loser of a race on the unique notice key rolls back; nothing is sent twice
             pass
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    threads = [threading.Thread(target=race) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    prompts.sweep(engine, settings, now=when)
+    sweep.sweep(engine, settings, now=when)
     with Session(engine) as session:
         texts = [row.payload for row in session.exec(select(OutboxMessage)).all()]
     engine.dispose()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlmodel import Session, select
@@ -18,9 +17,8 @@ from bot.incidents.models import Incident
 from bot.timeline.models import Evidence, LevelChange, MetricSample, TimelineEntry
 from tests.fakes.feishu_openapi import history_item
 from tests.fakes.feishu_webhook import _envelope, message_event, webhook_request
-from tests.support import ENCRYPT_KEY, VERIFICATION_TOKEN, feishu_settings, serve, wait_until
+from tests.support import ENCRYPT_KEY, SH, VERIFICATION_TOKEN, feishu_settings, serve, wait_until
 
-SH = ZoneInfo("Asia/Shanghai")
 CHAT = "oc_crisis"
 CEO, OPS, MKT, CS, QA = "ou_ceo", "ou_ops", "ou_mkt", "ou_cs", "ou_qa"
 NAMES = {CEO: "周总", OPS: "王运营", MKT: "李市场", CS: "张客服", QA: "陈质检"}

@@ -1,0 +1,186 @@
+"""Gains and losses of the retro by the method's rules, each with its evidence: the first response against its
+deadline, the remedy in the formal statement, official boilerplate, the effect of KOL clarifications, the support
+channel, and the steps missed. Wording: `templates/findings/<code>.j2`, evidence `templates/findings/evidence.j2`."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock.format import format_local
+from bot.clock.now import as_utc
+from bot.core import labels
+from bot.core.wording import environment
+from bot.drafting.lint import lint, remedy_sentences, rules_of
+from bot.drafting.models import StatementLint
+from bot.library.lexicon import Lexicon
+from bot.retro.json_values import minutes_between, percent
+from bot.retro.listed_steps import ListedStep
+from bot.retro.phrases import evidence
+from bot.retro.reading import AT, Entry, Point
+
+
+def finding_text(code: str, **values: object) -> str:
+    """Finding wording lives in templates/findings/<code>.j2."""
+    return environment().get_template(f"findings/{code}.j2").render(**values).strip()
+
+
+def statement_label(subkind: str | None) -> str:
+    """初步回应 / 正式声明, or 对外回应 for a statement of no known subkind."""
+    return labels.of("statements").get(subkind or "") or labels.kind("statement")
+
+
+def has_remedy(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) -> bool:
+    """The lint kept when the statement was logged; linted now when there is none."""
+    record = lints.get(entry.id)
+    if record is not None:
+        return record.has_remedy
+    return "no_remedy" not in lint(entry.text, "statement", lexicon=lexicon).codes
+
+
+def _boilerplate_of(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) -> list[str]:
+    """The boilerplate phrases found in a public statement (kept lint, else linted now), each once."""
+    record = lints.get(entry.id)
+    if record is not None:
+        texts = [f.get("text", "") for f in json.loads(record.findings or "[]") if f.get("code") == "boilerplate"]
+    else:
+        kind = "statement" if entry.subkind == "formal" else "reply"
+        texts = [f.text for f in lint(entry.text, kind, lexicon=lexicon).findings if f.code == "boilerplate"]
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def findings(
+    *,
+    started: datetime,
+    reference: datetime,
+    tz: ZoneInfo,
+    first_statement: Entry | None,
+    formal: Entry | None,
+    formal_has_remedy: bool,
+    statements: Sequence[Entry],
+    lints: dict[int, StatementLint],
+    entries: Sequence[Entry],
+    negative: Sequence[Point],
+    listed: Sequence[ListedStep],
+    lexicon: Lexicon,
+    kol_words: Sequence[str],
+) -> list[dict]:
+    """Gains and losses by the method's rules, each with its evidence. Gains first, then losses, each in rule
+    order (the losses the method stresses most first)."""
+
+    def when(at: datetime) -> str:
+        return format_local(at, tz, now=started)
+
+    def finding(kind: str, code: str, text: str, proof: str) -> dict:
+        return {"kind": kind, "code": code, "text": text, "evidence": proof}
+
+    gains: list[dict] = []
+    losses: list[dict] = []
+    by_id = {step.id: step for step in listed}
+    judged: set[str] = set()  # steps a specific rule already judged (no second "missed" finding)
+
+    # Timing of the first public response against the first_response deadline (it kept its level's deadline).
+    response_step = by_id.get("first_response")
+    if first_statement is not None and response_step is not None:
+        judged.add("first_response")
+        values = {
+            "minutes": minutes_between(started, first_statement.at),
+            "limit": minutes_between(started, response_step.due_at),
+        }
+        proof = evidence(
+            "first_response",
+            started=when(started),
+            label=statement_label(first_statement.subkind),
+            at=when(first_statement.at),
+            due=when(response_step.due_at),
+        )
+        if as_utc(first_statement.at) <= response_step.due_at:
+            code = "first_response_in_time"
+            gains.append(finding("gain", code, finding_text(code, **values), proof))
+        else:
+            code = "first_response_late"
+            losses.append(finding("loss", code, finding_text(code, **values), proof))
+
+    # The first formal statement names a concrete remedy, or does not.
+    if formal is not None:
+        if formal_has_remedy:
+            spans = remedy_sentences(formal.text, rules_of(lexicon).no_remedy)
+            sentences = [s for s in (formal.text[start:end].strip() for start, end in spans) if s]
+            proof = evidence("remedy", sentences=sentences) or formal.text
+            gains.append(finding("gain", "statement_has_remedy", finding_text("statement_has_remedy"), proof))
+        else:
+            proof = evidence("statement", at=when(formal.at), text=formal.text)
+            losses.append(finding("loss", "statement_no_remedy", finding_text("statement_no_remedy"), proof))
+
+    # Official boilerplate in public statements.
+    for entry in statements:
+        phrases = _boilerplate_of(entry, lints, lexicon)
+        if phrases:
+            label = statement_label(entry.subkind)
+            proof = evidence("boilerplate", at=when(entry.at), label=label, phrases=phrases)
+            text = finding_text("statement_boilerplate", label=label)
+            losses.append(finding("loss", "statement_boilerplate", text, proof))
+
+    # KOL/KOC clarification: the negative share just before → the first one after.
+    for action, before, after in kol_effects(entries, negative, kol_words):
+        values = {"before": percent(before.value), "after": percent(after.value)}
+        proof = evidence(
+            "kol",
+            before_at=when(before.at),
+            before=values["before"],
+            action_at=when(action.at),
+            action=action.text,
+            after_at=when(after.at),
+            after=values["after"],
+        )
+        if after.value < before.value:
+            gains.append(
+                finding("gain", "kol_clarify_effect", finding_text("kol_clarify_effect_gain", **values), proof)
+            )
+        else:
+            losses.append(
+                finding("loss", "kol_clarify_effect", finding_text("kol_clarify_effect_loss", **values), proof)
+            )
+
+    # The support channel opened in time.
+    channel = by_id.get("cs_channel")
+    if channel is not None and channel.met:
+        judged.add("cs_channel")
+        proof = evidence("cs_channel", done=when(channel.done_at), due=when(channel.due_at))
+        gains.append(finding("gain", "cs_channel_in_time", finding_text("cs_channel_in_time"), proof))
+
+    # Steps missed: done late, or still open after their deadline.
+    for step in listed:
+        if step.id in judged or step.met:
+            continue
+        if step.done_at is not None:
+            proof = evidence("step_late", step=step.id, due=when(step.due_at), done=when(step.done_at))
+        elif step.due_at < reference:
+            proof = evidence("step_open", step=step.id, due=when(step.due_at))
+        else:
+            continue
+        losses.append(finding("loss", "step_missed", finding_text("step_missed", title=step.title), proof))
+    return gains + losses
+
+
+def kol_effects(
+    entries: Sequence[Entry], negative: Sequence[Point], kol_words: Sequence[str]
+) -> list[tuple[Entry, Point, Point]]:
+    """(action, the negative share at or before it, the first one after it) for actions naming bloggers/KOLs or
+    clarifications (`kol_words`, from the playbook folder's recommendations); of several actions before the same
+    next sample, the latest one."""
+    words = [w.lower() for w in kol_words]
+    actions = [e for e in entries if e.kind == "action" and any(w in e.text.lower() for w in words)]
+    if not actions:
+        return []
+    times = [row[AT] for row in negative]  # UTC-aware, as the entries' times
+    found: dict[int, tuple[Entry, Point, Point]] = {}  # by the index of the sample after the action
+    for action in actions:
+        upto = bisect.bisect_right(times, action.at)
+        if upto == 0 or upto == len(negative):
+            continue
+        found[upto] = (action, negative[upto - 1], negative[upto])
+    return list(found.values())

@@ -1,0 +1,88 @@
+"""How the crisis spread, from the timeline and the samples: the first time each other platform appears, and the
+escalations of the negative share (each with the `spread` entry that triggered it)."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Row
+
+from bot.clock.now import as_utc
+from bot.library.lexicon import Lexicon
+from bot.retro.json_values import number
+from bot.retro.phrases import evidence
+from bot.retro.reading import AT, VALUE, Entry, Point
+
+ESCALATION_POINTS = 0.15  # a rise of the negative share by at least 15 points between consecutive samples
+_EPSILON = 1e-9  # 0.20 → 0.35 is a rise of 15 points, whatever binary floats say
+
+
+def platforms(
+    entries: Sequence[Entry], first_samples: Iterable[Row], entry_text: dict[int, str], lexicon: Lexicon
+) -> list[tuple[str, datetime, str]]:
+    """(platform, first time, text) for each platform other than Xiaohongshu: the first entry naming it (a word of
+    the lexicon, or a link to it) or the first metric sample on it, whichever is earlier (the entry on a tie).
+    `first_samples`: each platform's first sample in the window (`reading.first_sample_per_platform`)."""
+    first: dict[str, tuple[datetime, int, str]] = {}
+
+    def seen(platform: str, at: datetime, order: int, text: str) -> None:
+        if platform == "xhs" or platform not in lexicon.platforms:
+            return
+        key = (as_utc(at), order)
+        if platform not in first or key < first[platform][:2]:
+            first[platform] = (key[0], order, text)
+
+    # Entries come in event order, so no later entry can beat a platform's first naming entry: a platform found is
+    # no longer searched for (rather than a regex search per platform on each of 20,000 entries).
+    pending = {platform: pattern for platform, pattern in _platform_words(lexicon) if platform != "xhs"}
+    for order, entry in enumerate(entries):
+        if not pending:
+            break
+        named = [platform for platform, pattern in pending.items() if pattern.search(entry.text)]
+        if entry.links:
+            named += [link.get("platform", "") for link in json.loads(entry.links)]
+        for platform in named:
+            seen(platform, entry.at, order, entry.text)
+            pending.pop(platform, None)
+    for sample in first_samples:
+        text = entry_text.get(sample.entry_id or -1) or evidence(
+            "sample", metric=sample.metric, value=number(sample), platform=sample.platform
+        )
+        seen(sample.platform, sample.at, len(entries), text)
+    ranked = sorted(first.items(), key=lambda item: (item[1][0], item[1][1], list(lexicon.platforms).index(item[0])))
+    return [(platform, at, text) for platform, (at, _order, text) in ranked]
+
+
+def _platform_words(lexicon: Lexicon) -> list[tuple[str, re.Pattern[str]]]:
+    """Per platform, a pattern of its names (ASCII names as whole words: “RED” is not in “reduce”)."""
+    result = []
+    for platform in lexicon.platforms:
+        names = [alias for alias, target in lexicon.platform_aliases() if target == platform]
+        parts = [rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])" if n.isascii() else re.escape(n) for n in names]
+        result.append((platform, re.compile("|".join(parts), re.IGNORECASE)))
+    return result
+
+
+def escalations(
+    negative: Sequence[Point], entries: Sequence[Entry], *, points: float = ESCALATION_POINTS
+) -> list[tuple[Point, Point, Entry | None]]:
+    """Consecutive negative-share samples rising by at least `points`, each with its trigger: the latest `spread`
+    entry after the earlier sample and at or before the later one (None when there is none).
+    `negative`: (at, value, source) rows in event order; times read from the DB are UTC-aware already."""
+    spread = [e for e in entries if e.kind == "spread"]
+    spread_times = [e.at for e in spread]
+    values = [row[VALUE] for row in negative]
+    threshold = points - _EPSILON
+    found = []
+    for i, (earlier, later) in enumerate(zip(values, values[1:], strict=False), start=1):
+        if later - earlier < threshold:
+            continue
+        earlier_row, later_row = negative[i - 1], negative[i]
+        upto = bisect.bisect_right(spread_times, later_row[AT])
+        trigger = spread[upto - 1] if upto and spread_times[upto - 1] > earlier_row[AT] else None
+        found.append((earlier_row, later_row, trigger))
+    return found

@@ -1,0 +1,173 @@
+"""Step wording: the step lines of status and role cards, the role card with its buttons, reminder /
+overdue / escalation notices and completion notes. Takes the data it shows; never reads or writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock.format import format_duration, format_local
+from bot.config import Settings
+from bot.core import labels
+from bot.core.messages import Button, ButtonRow, Card, Markdown, Outbound
+from bot.core.wording import environment, say
+from bot.incidents.models import Incident
+from bot.incidents.roster import Member, escalation_targets
+from bot.library.playbooks import Playbook
+from bot.steps.models import IncidentStep
+from bot.steps.service import Completion
+
+COLORS = {1: "red", 2: "orange"}  # card colour per incident level
+SILENT = ("already", "not_active")  # completion outcomes that say nothing
+
+
+def role_card_ref(incident_id: int, role: str) -> str:
+    """The outbox ref of a role's step card (a completion updates it in place)."""
+    return f"incident:{incident_id}:steps:{role}"
+
+
+def _render(name: str, **context: object) -> str:
+    return environment().get_template(f"{name}.j2").render(**context).strip()
+
+
+def step_state(row: IncidentStep, *, now: datetime, tz) -> str:
+    left = (row.due_at - now).total_seconds() / 60 if row.due_at else 0.0
+    done_at = format_local(row.done_at, tz, now=now) if row.done_at else ""
+    return _render("steps/state", row=row, done_at=done_at, left=left, over=-left)
+
+
+def step_lines(
+    playbook: Playbook,
+    rows: list[IncidentStep],
+    *,
+    members: dict[str, list[Member]],
+    settings: Settings,
+    now: datetime,
+) -> list[dict]:
+    """One line per step row: the step, its role and owners, deadline and state."""
+    lines = []
+    for row in rows:
+        step = playbook.step(row.step_id)
+        if step is None:
+            continue
+        lines.append(
+            {
+                "row": row,
+                "step": step,
+                "role": labels.role(row.role),
+                "owners": members.get(row.role, []),
+                "due": format_local(row.due_at, settings.tz, now=now) if row.due_at else "",
+                "state": step_state(row, now=now, tz=settings.tz),
+                "approver": labels.role(step.approver) if step.approver else "",
+            }
+        )
+    return lines
+
+
+def role_card(
+    incident: Incident,
+    playbook: Playbook,
+    role: str,
+    rows: list[IncidentStep],
+    *,
+    members: dict[str, list[Member]],
+    lead_role: str,
+    settings: Settings,
+    now: datetime,
+    update_message_id: str = "",
+) -> Outbound:
+    """One card per role: its active steps (`rows`) with deadline, hint, owners, state and buttons."""
+    lines = step_lines(playbook, rows, members=members, settings=settings, now=now)
+    body = (
+        environment()
+        .get_template("cards/role_steps.j2")
+        .render(
+            incident=incident,
+            lines=lines,
+            role=labels.role(role),
+            owners=members.get(role, []),
+            leads=members.get(lead_role, []),
+            lead_label=labels.role(lead_role),
+        )
+    )
+    blocks: list = [Markdown(body.strip())]
+    for line in lines:
+        if line["row"].status == "open":
+            value = {"incident": incident.id, "step": line["row"].step_id, "role": role}
+            blocks.append(
+                ButtonRow(
+                    (
+                        Button(
+                            _render("steps/claim_button", title=line["step"].title), {"action": "step_claim", **value}
+                        ),
+                        Button(labels.label("buttons", "step_done"), {"action": "step_done", **value}, "primary"),
+                        Button(labels.label("buttons", "step_help"), {"action": "step_help", **value}, "danger"),
+                    )
+                )
+            )
+    card = Card(
+        title=say("role_card_title", incident=incident, role=labels.role(role)),
+        blocks=tuple(blocks),
+        color=COLORS.get(incident.level, "blue"),
+    )
+    return Outbound(
+        chat_id=incident.chat_id,
+        kind="card",
+        card=card,
+        update_message_id=update_message_id,
+        ref=role_card_ref(incident.id, role),
+    )
+
+
+def stage_notice(
+    incident: Incident,
+    playbook: Playbook,
+    due,
+    *,
+    members: dict[str, list[Member]],
+    lead_role: str,
+    settings: Settings,
+    now: datetime,
+) -> Outbound:
+    """The reminder, overdue notice or escalation (`due.stage`) of one step."""
+    row, step = due.row, playbook.step(due.row.step_id)
+    text = say(
+        f"step_{due.stage}",
+        step=step,
+        row=row,
+        role=labels.role(row.role),
+        late=due.late,
+        owners=members.get(row.role, []),
+        leads=escalation_targets(members, lead_role),
+        lead_label=labels.role(lead_role),
+        due=format_local(row.due_at, settings.tz, now=now),
+        left=format_duration(max(0.0, (row.due_at - now).total_seconds() / 60)),
+        over=format_duration(max(0.0, (now - row.due_at).total_seconds() / 60)),
+    )
+    return Outbound(chat_id=incident.chat_id, text=text)
+
+
+def completion_note(
+    incident: Incident, playbook: Playbook, completion: Completion, *, settings: Settings, now: datetime
+) -> Outbound:
+    """A short confirmation of one completed step: when, how long after the start, on time or not."""
+    row = completion.row
+    step = playbook.step(row.step_id)
+    minutes = (row.done_at - incident.started_at).total_seconds() / 60
+    return Outbound(
+        chat_id=incident.chat_id,
+        text=say(
+            "step_completed",
+            step=step,
+            row=row,
+            outcome=completion.outcome,
+            at=format_local(row.done_at, settings.tz, now=now),
+            since=format_duration(minutes),
+            met=row.due_at is not None and row.done_at <= row.due_at,
+            approver=labels.role(step.approver) if step and step.approver else "",
+        ),
+    )
+
+
+def help_request(user_id: str, playbook: Playbook, row: IncidentStep, *, leads: list[Member]) -> str:
+    """The 需要帮助 button's message: the step, the person asking, the lead @mentioned."""
+    return say("step_help", user=user_id, step=playbook.step(row.step_id), leads=leads)
