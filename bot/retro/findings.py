@@ -41,15 +41,29 @@ def has_remedy(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) 
     return "no_remedy" not in lint(entry.text, "statement", lexicon=lexicon).codes
 
 
-def _boilerplate_of(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) -> list[str]:
-    """The boilerplate phrases found in a public statement (kept lint, else linted now), each once."""
+# What the lint finds in a statement the team published, in the order the losses are listed. A missing remedy is
+# judged on the formal statement by its own rule; length is a drafting matter.
+STATEMENT_LOSS_CODES = ("exaggeration", "blame_shift", "boilerplate", "no_empathy", "too_formal")
+UNPRAISABLE = frozenset({"exaggeration", "boilerplate"})  # a statement with these is never quoted as a gain
+
+
+def _lint_losses(entry: Entry, lints: dict[int, StatementLint], lexicon: Lexicon) -> dict[str, list[dict]]:
+    """code → the findings of a public statement (the lint kept when it was logged, else linted now), each quoted
+    excerpt once, in STATEMENT_LOSS_CODES order."""
     record = lints.get(entry.id)
     if record is not None:
-        texts = [f.get("text", "") for f in json.loads(record.findings or "[]") if f.get("code") == "boilerplate"]
+        found = json.loads(record.findings or "[]")
     else:
         kind = "statement" if entry.subkind == "formal" else "reply"
-        texts = [f.text for f in lint(entry.text, kind, lexicon=lexicon).findings if f.code == "boilerplate"]
-    return list(dict.fromkeys(t for t in texts if t))
+        found = [
+            {"code": f.code, "text": f.text, "suggestion": f.suggestion}
+            for f in lint(entry.text, kind, lexicon=lexicon).findings
+        ]
+    by_code: dict[str, dict[str, dict]] = {}
+    for item in found:
+        if item.get("code") in STATEMENT_LOSS_CODES and item.get("text"):
+            by_code.setdefault(item["code"], {}).setdefault(item["text"], item)
+    return {code: list(by_code[code].values()) for code in STATEMENT_LOSS_CODES if code in by_code}
 
 
 def findings(
@@ -104,25 +118,33 @@ def findings(
             code = "first_response_late"
             losses.append(finding("loss", code, finding_text(code, **values), proof))
 
-    # The first formal statement names a concrete remedy, or does not.
-    if formal is not None:
-        if formal_has_remedy:
-            spans = remedy_sentences(formal.text, rules_of(lexicon).no_remedy)
-            sentences = [s for s in (formal.text[start:end].strip() for start, end in spans) if s]
-            proof = evidence("remedy", sentences=sentences) or formal.text
-            gains.append(finding("gain", "statement_has_remedy", finding_text("statement_has_remedy"), proof))
-        else:
-            proof = evidence("statement", at=when(formal.at), text=formal.text)
-            losses.append(finding("loss", "statement_no_remedy", finding_text("statement_no_remedy"), proof))
-
-    # Official boilerplate in public statements.
+    # Every lint finding on a statement the team published is a loss, quoted with the suggested rewrite.
+    flagged: set[int] = set()
+    statement_losses: list[dict] = []
     for entry in statements:
-        phrases = _boilerplate_of(entry, lints, lexicon)
-        if phrases:
-            label = statement_label(entry.subkind)
-            proof = evidence("boilerplate", at=when(entry.at), label=label, phrases=phrases)
-            text = finding_text("statement_boilerplate", label=label)
-            losses.append(finding("loss", "statement_boilerplate", text, proof))
+        label = statement_label(entry.subkind)
+        for code, hits in _lint_losses(entry, lints, lexicon).items():
+            if code in UNPRAISABLE:
+                flagged.add(entry.id)
+            quotes = [hit["text"] for hit in hits]
+            proof = evidence(
+                "lint", at=when(entry.at), label=label, quotes=quotes, suggestion=hits[0].get("suggestion")
+            )
+            text = finding_text(f"statement_{code}", label=label)
+            statement_losses.append(finding("loss", f"statement_{code}", text, proof))
+
+    # The first formal statement names a concrete remedy, or does not. One with exaggeration or boilerplate is not
+    # held up as a gain, whatever its remedy.
+    if formal is not None and not formal_has_remedy:
+        proof = evidence("statement", at=when(formal.at), text=formal.text)
+        losses.append(finding("loss", "statement_no_remedy", finding_text("statement_no_remedy"), proof))
+    elif formal is not None and formal.id not in flagged:
+        spans = remedy_sentences(formal.text, rules_of(lexicon).no_remedy)
+        sentences = [s for s in (formal.text[start:end].strip() for start, end in spans) if s]
+        proof = evidence("remedy", sentences=sentences) or formal.text
+        gains.append(finding("gain", "statement_has_remedy", finding_text("statement_has_remedy"), proof))
+
+    losses.extend(statement_losses)
 
     # KOL/KOC clarification: the negative share just before → the first one after.
     for action, before, after in kol_effects(entries, negative, kol_words):
