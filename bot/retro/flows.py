@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.core.llm import LLM
 from bot.followups import actions
+from bot.incidents import roster
 from bot.incidents.models import Incident
 from bot.library import recommendations as recommendation_book
 from bot.library.lexicon import Lexicon
@@ -72,7 +73,9 @@ def compile_retro(
     return Compiled(
         incident=incident,
         data=data,
-        markdown=_markdown(data, settings, sources, now=now, summaries=polish.summaries(llm, data)),
+        markdown=_markdown(
+            data, settings, sources, now=now, names=_names(session, incident), summaries=polish.summaries(llm, data)
+        ),
         link=links.link(session, settings, incident.id),
         suggested=tuple(actions.suggestions(optimization(data, sources.recommendations))),
     )
@@ -82,7 +85,9 @@ def html_for(session: Session, incident: Incident, settings: Settings, llm: LLM 
     """The full report page behind the signed link."""
     sources = Sources.of(settings.playbook_dir)
     data = data_for(session, incident, settings, now=now, sources=sources)
-    return _html(data, settings, sources, now=now, summaries=polish.summaries(llm, data))
+    return _html(
+        data, settings, sources, now=now, names=_names(session, incident), summaries=polish.summaries(llm, data)
+    )
 
 
 def document(session: Session, incident: Incident, settings: Settings, *, format: str, now: datetime) -> str:
@@ -92,13 +97,23 @@ def document(session: Session, incident: Incident, settings: Settings, *, format
     if format == "json":
         return json.dumps(data, ensure_ascii=False, indent=2)
     if format == "html":
-        return _html(data, settings, sources, now=now)
-    return _markdown(data, settings, sources, now=now)
+        return _html(data, settings, sources, now=now, names=_names(session, incident))
+    return _markdown(data, settings, sources, now=now, names=_names(session, incident))
 
 
-def _markdown(data: dict, settings: Settings, sources: Sources, *, now: datetime, summaries=None) -> str:
+def _names(session: Session, incident: Incident) -> dict[str, str]:
+    """Member id → the name people know them by (the group's roster), so reports show names, never ou_ ids."""
+    return {
+        m.user_id: m.name for members in roster.roster(session, incident.chat_id).values() for m in members if m.name
+    }
+
+
+def _markdown(
+    data: dict, settings: Settings, sources: Sources, *, now: datetime, names: dict[str, str], summaries=None
+) -> str:
     return render.markdown(
         data,
+        names=names,
         tz=settings.tz,
         recommendations=sources.recommendations,
         library=sources.library,
@@ -107,9 +122,12 @@ def _markdown(data: dict, settings: Settings, sources: Sources, *, now: datetime
     )
 
 
-def _html(data: dict, settings: Settings, sources: Sources, *, now: datetime, summaries=None) -> str:
+def _html(
+    data: dict, settings: Settings, sources: Sources, *, now: datetime, names: dict[str, str], summaries=None
+) -> str:
     return render.html(
         data,
+        names=names,
         tz=settings.tz,
         recommendations=sources.recommendations,
         library=sources.library,

@@ -3,11 +3,27 @@ Markdown report as a file. Takes the compiled retro it shows; never reads or wri
 
 from __future__ import annotations
 
+from bot.clock.format import format_duration
 from bot.core import labels
 from bot.core.messages import Button, ButtonRow, Card, Markdown, Outbound
 from bot.core.wording import environment, say
 from bot.followups import messaging as followup_messaging
 from bot.incidents.roster import Member
+from bot.timeline.values import format_value
+
+
+def _shown(kpis: dict) -> dict[str, str | None]:
+    """The KPIs as people write them: "2小时30分钟", "860万", "65%" (None where there is no value)."""
+
+    def when(value, show):
+        return None if value is None else show(value)
+
+    return {
+        "first_response": when(kpis["first_response_minutes"], format_duration),
+        "formal_statement": when(kpis["formal_statement_minutes"], format_duration),
+        "peak_negative": when(kpis["peak_negative_ratio"], lambda v: format_value("negative_ratio", v)),
+        "peak_topic_reads": when(kpis["peak_topic_reads"], lambda v: format_value("topic_reads", v)),
+    }
 
 
 def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) -> list[Outbound]:
@@ -17,9 +33,11 @@ def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) 
     losses = [f for f in data["findings"] if f["kind"] == "loss"][:3]
     missing_roots = not (data["root_causes"]["surface"] or data["root_causes"]["deep"])
     env = environment()
+    kpis = data["kpis"]
     body = env.get_template("cards/retro.j2").render(
         incident=compiled.incident,
-        kpis=data["kpis"],
+        kpis=kpis,
+        shown=_shown(kpis),
         losses=losses,
         link=compiled.link,
         level=data["incident"]["level"],

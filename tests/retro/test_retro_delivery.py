@@ -60,7 +60,7 @@ def test_retro_and_close_deliver_card_file_and_signed_link(db_url):
     files = [o for o in out if o["kind"] == "file"]
     assert len(cards) == 2 and len(files) == 2  # /复盘 while open, and again at /结束
     card = json.dumps(cards[-1]["card"], ensure_ascii=False)
-    assert "55 分钟" in card and "270 分钟" in card and "含具体补救" in card
+    assert "首次回应：55分钟" in card and "正式声明：4小时30分钟" in card and "含具体补救" in card
     assert "根因还没记录" in card  # nobody recorded root causes: the lead is asked
     button = cards[-1]["card"]["blocks"][-1]["buttons"][0]
     assert button["url"].startswith("https://bot.example.com/reports/1?sig=")
