@@ -90,7 +90,7 @@ def test_content_misleading_without_a_concrete_remedy(group):
     assert all(p in initial_boilerplate for p in ("高度重视", "深表歉意", "后续会妥善处理"))
     assert "后续会妥善处理" in formal_boilerplate and "高度重视" not in formal_boilerplate
     late = next(f for f in doc["findings"] if f["code"] == "first_response_late")
-    assert "135" in late["text"] and "120" in late["text"]
+    assert "2小时15分钟才回应" in late["text"] and "时限2小时" in late["text"]
     assert next(f for f in doc["findings"] if f["code"] == "step_missed")["evidence"].startswith("content_fix")
 
 
