@@ -11,6 +11,7 @@ import yaml
 from bot.core.args import Args, ArgsProblem, parse_args
 from bot.core.router import CommandRequest, Context, UserError
 from bot.core.wording import TEMPLATES, say
+from bot.followups import cadence
 from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
 from bot.library.playbooks import Library
@@ -54,3 +55,28 @@ def help_text(name: str) -> dict[str, str]:
 def command_words(relative: str) -> dict[str, Any]:
     """The words a command family accepts (sub-commands, option keys), e.g. "incidents/command_words.yaml"."""
     return _yaml(relative)
+
+
+def set_schedule(
+    request: CommandRequest, raw: str, *, kind: str, keys: dict[str, str], off_words, usage: str, reply: str
+) -> str:
+    """`/季度复盘 设置 …` and `/演练 设置 …`: parse the options (or 关闭), set the group's schedule through the one
+    cadence flow, and say when it comes next; anything unreadable gets the command's usage."""
+    off = raw.strip().lower() in off_words
+    args = None if off else parse_or_explain(raw, keys)
+    if args is not None and args.text.strip():
+        raise UserError(say(usage))
+    try:
+        scheduled = cadence.set_schedule(
+            kind,
+            request.chat_id,
+            session=request.ctx.session,
+            settings=request.ctx.settings,
+            off=off,
+            options=args.options if args else None,
+            by=request.message.sender_id,
+            at=request.message.created_at,
+        )
+    except cadence.ScheduleProblem:
+        raise UserError(say(usage)) from None
+    return say(reply, cadence=scheduled.cadence, upcoming=scheduled.upcoming)

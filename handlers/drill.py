@@ -9,7 +9,7 @@ from bot.drills import run as drill_runs
 from bot.followups import cadence
 from bot.incidents import flows as incident_flows
 from bot.library.playbooks import PlaybookError
-from handlers.common import command_words, help_text, library, parse_or_explain
+from handlers.common import command_words, help_text, library, parse_or_explain, set_schedule
 
 commands = Commands()
 
@@ -99,21 +99,12 @@ def stop(request: CommandRequest) -> Reply:
 
 def schedule(request: CommandRequest, raw: str) -> Reply:
     """The monthly drill reminder of this group: day of the month (next working day if it is not one) and time."""
-    off = raw.lower() in SCHEDULE_WORDS["schedule_off"]
-    args = None if off else parse_or_explain(raw, SCHEDULE_WORDS["drill_schedule_keys"])
-    if args is not None and args.text.strip():
-        raise UserError(say("drill_schedule_usage"))
-    try:
-        scheduled = cadence.set_schedule(
-            cadence.DRILL,
-            request.chat_id,
-            session=request.ctx.session,
-            settings=request.ctx.settings,
-            off=off,
-            options=args.options if args else None,
-            by=request.message.sender_id,
-            at=request.message.created_at,
-        )
-    except cadence.ScheduleProblem:
-        raise UserError(say("drill_schedule_usage")) from None
-    return say("drill_schedule", cadence=scheduled.cadence, upcoming=scheduled.upcoming)
+    return set_schedule(
+        request,
+        raw,
+        kind=cadence.DRILL,
+        keys=SCHEDULE_WORDS["drill_schedule_keys"],
+        off_words=SCHEDULE_WORDS["schedule_off"],
+        usage="drill_schedule_usage",
+        reply="drill_schedule",
+    )

@@ -7,7 +7,7 @@ from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
 from bot.followups import cadence, messaging, review
 from bot.library.lexicon import load as load_lexicon
-from handlers.common import command_words, help_text, library, parse_or_explain
+from handlers.common import command_words, help_text, library, parse_or_explain, set_schedule
 
 commands = Commands()
 WORDS = command_words("followups/command_words.yaml")
@@ -45,21 +45,12 @@ def quarterly_review(request: CommandRequest) -> Reply:
 
 
 def _schedule(request: CommandRequest, raw: str) -> Reply:
-    off = raw.strip().lower() in WORDS["schedule_off"]
-    args = None if off else parse_or_explain(raw, WORDS["review_schedule_keys"])
-    if args is not None and args.text.strip():
-        raise UserError(say("review_schedule_usage"))
-    try:
-        scheduled = cadence.set_schedule(
-            cadence.REVIEW,
-            request.chat_id,
-            session=request.ctx.session,
-            settings=request.ctx.settings,
-            off=off,
-            options=args.options if args else None,
-            by=request.message.sender_id,
-            at=request.message.created_at,
-        )
-    except cadence.ScheduleProblem:
-        raise UserError(say("review_schedule_usage")) from None
-    return say("review_schedule", cadence=scheduled.cadence, upcoming=scheduled.upcoming)
+    return set_schedule(
+        request,
+        raw,
+        kind=cadence.REVIEW,
+        keys=WORDS["review_schedule_keys"],
+        off_words=WORDS["schedule_off"],
+        usage="review_schedule_usage",
+        reply="review_schedule",
+    )

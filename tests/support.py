@@ -114,3 +114,30 @@ class Clock:
 
         self.now += timedelta(**delta)
         return self.now
+
+
+# Settings the bot reads from the environment: a CLI run in a test starts from none of the ambient ones.
+CONFIG_VARS = (
+    "FEISHU_",
+    "DATABASE_URL",
+    "OPENAI_",
+    "BOT_TIMEZONE",
+    "PLAYBOOK_DIR",
+    "PUBLIC_BASE_URL",
+    "REPORT_SECRET",
+    "ALLOWED_CHAT_IDS",
+    "PROCESSING_PAUSED",
+)
+
+
+def run_cli(args: list[str], cwd: Path, **env: str):
+    """`python -m bot ARGS` in `cwd` as a user runs it, with only the settings given in `env`."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_VARS)}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )

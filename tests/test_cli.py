@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot.core.db import make_engine
-from tests.support import ROOT
-
-CONFIG_VARS = (
-    "FEISHU_",
-    "DATABASE_URL",
-    "OPENAI_",
-    "BOT_TIMEZONE",
-    "PLAYBOOK_DIR",
-    "PUBLIC_BASE_URL",
-    "REPORT_SECRET",
-    "ALLOWED_CHAT_IDS",
-    "PROCESSING_PAUSED",
-)
+from tests.support import run_cli
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_VARS)}
-    clean["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=60
-    )
+    return run_cli(args, cwd, **env)
 
 
 def test_check_passes_on_defaults(tmp_path):

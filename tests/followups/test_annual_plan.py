@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,36 +12,14 @@ import yaml
 
 from bot.clock.format import format_duration
 from bot.core.labels import role as role_label
-from tests.support import ROOT
+from tests.support import ROOT, run_cli
 
 BUNDLED = ROOT / "playbooks"
-CONFIG_VARS = (
-    "FEISHU_",
-    "DATABASE_URL",
-    "OPENAI_",
-    "BOT_TIMEZONE",
-    "PLAYBOOK_DIR",
-    "PUBLIC_BASE_URL",
-    "REPORT_SECRET",
-    "ALLOWED_CHAT_IDS",
-    "PROCESSING_PAUSED",
-    "REVIEW_",
-    "DRILL_",
-)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
 def export(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_VARS)}
-    clean["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "playbooks", "export", *args],
-        cwd=cwd,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(["playbooks", "export", *args], cwd, **env)
 
 
 def minutes(value: object) -> int:
