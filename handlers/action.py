@@ -1,5 +1,5 @@
-"""/action (/改进): improvement items with owners and due dates; /action done|drop|defer <id>;
-/actions lists the open ones."""
+"""/改进 (/action): improvement items with owners and due dates; /改进 完成|取消|延期 <编号>
+(/action done|drop|defer <id>); /改进 列表 (/actions, /action list) lists the open ones."""
 
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ from handlers.common import command_words, current_incident, help_text, parse_or
 
 commands = Commands()
 WORDS = command_words("followups/command_words.yaml")
-KEYS, VERBS = WORDS["action_keys"], WORDS["action_verbs"]
+KEYS, VERBS, LIST = WORDS["action_keys"], WORDS["action_verbs"], WORDS["action_list"]
 
 
 @commands.command(
-    "action",
     "改进",
+    "action",
     **help_text("action"),
     group_only=True,
 )
 def action(request: CommandRequest) -> Reply:
     first, _, rest = request.args.partition(" ")
+    if first.lower() in LIST and not rest.strip():
+        return list_actions(request)
     if first.lower() in VERBS and rest.strip()[:1].isdigit():
         return _update(request, VERBS[first.lower()], rest.strip())
     args = parse_or_explain(request.args, KEYS)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
 from bot.core.args import Args, ArgsProblem, parse_args
 from bot.core.router import CommandRequest, Context, UserError
 from bot.core.wording import TEMPLATES, say
 from bot.followups import cadence
 from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
+from bot.library.loader import read_yaml
 from bot.library.playbooks import Library
 from bot.library.playbooks import load as load_playbooks
 
@@ -43,13 +42,14 @@ def parse_or_explain(raw: str, keys: dict[str, str]) -> Args:
 
 @cache
 def _yaml(relative: str) -> dict[str, Any]:
-    return yaml.safe_load((TEMPLATES / relative).read_text(encoding="utf-8"))
+    return read_yaml(TEMPLATES / relative)
 
 
 def help_text(name: str) -> dict[str, str]:
-    """`usage=` and `summary=` of a command registration, from templates/help/commands.yaml."""
+    """`usage=` (Chinese), `summary=` and `english=` (the alias) of a command registration, from
+    templates/help/commands.yaml."""
     entry = _yaml("help/commands.yaml")[name]
-    return {"usage": entry["usage"], "summary": entry["summary"]}
+    return {"usage": entry["usage"], "summary": entry["summary"], "english": entry.get("english", "")}
 
 
 def command_words(relative: str) -> dict[str, Any]:

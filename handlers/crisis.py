@@ -15,7 +15,7 @@ commands = Commands()
 WORDS = command_words("incidents/command_words.yaml")
 
 
-@commands.command("crisis", "危机", **help_text("crisis"), group_only=True)
+@commands.command("危机", "crisis", **help_text("crisis"), group_only=True)
 def crisis(request: CommandRequest) -> Reply:
     sub, _, rest = request.args.partition(" ")
     if sub.lower() in WORDS["open"]:
@@ -101,7 +101,7 @@ def close_incident(request: CommandRequest) -> Reply:
     ]
 
 
-@commands.command("status", "状态", **help_text("status"), group_only=True)
+@commands.command("状态", "status", **help_text("status"), group_only=True)
 def status(request: CommandRequest) -> Reply:
     session = request.ctx.session
     incident = incident_service.shown(session, request.chat_id, root_id=request.message.root_id)

@@ -16,7 +16,7 @@ commands = Commands()
 WORDS = command_words("drafting/command_words.yaml")
 
 
-@commands.command("draft", "草拟", **help_text("draft"), group_only=True)
+@commands.command("草拟", "draft", **help_text("draft"), group_only=True)
 def draft(request: CommandRequest) -> Reply:
     args = parse_or_explain(request.args, WORDS["draft_keys"])
     kind = WORDS["kinds"].get(args.words[0].lower()) if args.words else None
@@ -71,7 +71,7 @@ def more_casual(action: CardAction, ctx: Context) -> Reply:
     return drafting_messaging.draft_card(fresh, chat_id=incident.chat_id)
 
 
-@commands.command("remedy", "补救", **help_text("remedy"), group_only=True)
+@commands.command("补救", "remedy", **help_text("remedy"), group_only=True)
 def remedy(request: CommandRequest) -> Reply:
     text = request.args.strip()
     if not text:

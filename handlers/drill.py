@@ -18,8 +18,8 @@ SCHEDULE_WORDS = command_words("followups/command_words.yaml")
 
 
 @commands.command(
-    "drill",
     "演练",
+    "drill",
     **help_text("drill"),
     group_only=True,
 )

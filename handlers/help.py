@@ -10,7 +10,7 @@ from handlers.common import help_text
 commands = Commands()
 
 
-@commands.command("help", "帮助", **help_text("help"))
+@commands.command("帮助", "help", **help_text("help"))
 def show_help(request: CommandRequest) -> str:
     return say("help", commands=help_entries(request.ctx.router))
 

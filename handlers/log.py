@@ -22,7 +22,7 @@ def log_message(message: Inbound, ctx: Context) -> Reply:
     return log_and_announce(ctx.session, message, settings=ctx.settings, now=ctx.now).notes
 
 
-@commands.command("log", "记录", **help_text("log"), group_only=True)
+@commands.command("记录", "log", **help_text("log"), group_only=True)
 def log_explicitly(request: CommandRequest) -> Reply:
     if not request.args:
         raise UserError(say("log_needs_text"))
@@ -43,8 +43,8 @@ def log_explicitly(request: CommandRequest) -> Reply:
 
 
 @commands.command(
-    "statement",
     "声明",
+    "statement",
     **help_text("statement"),
     group_only=True,
 )

@@ -17,8 +17,8 @@ KEYS = {"at": "at", "时间": "at"}
 
 
 @commands.command(
-    "metric",
     "数据",
+    "metric",
     **help_text("metric"),
     group_only=True,
 )

@@ -15,8 +15,8 @@ LIST, SHOW, RELOAD = WORDS["playbook_list"], WORDS["playbook_show"], WORDS["play
 
 
 @commands.command(
-    "playbook",
     "预案",
+    "playbook",
     **help_text("playbook"),
 )
 def playbook(request: CommandRequest) -> Reply:

@@ -13,7 +13,7 @@ from handlers.common import help_text
 commands = Commands()
 
 
-@commands.command("retro", "复盘", **help_text("retro"), group_only=True)
+@commands.command("复盘", "retro", **help_text("retro"), group_only=True)
 def retro(request: CommandRequest) -> Reply:
     session = request.ctx.session
     incident = incident_service.shown(session, request.chat_id, root_id=request.message.root_id)

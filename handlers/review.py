@@ -14,8 +14,8 @@ WORDS = command_words("followups/command_words.yaml")
 
 
 @commands.command(
-    "review",
     "季度复盘",
+    "review",
     **help_text("review"),
     group_only=True,
 )

@@ -13,7 +13,7 @@ from handlers.common import help_text
 commands = Commands()
 
 
-@commands.command("role", "角色", **help_text("role"), group_only=True)
+@commands.command("角色", "role", **help_text("role"), group_only=True)
 def assign_role(request: CommandRequest) -> Reply:
     word = request.args.split(maxsplit=1)[0] if request.args else ""
     role = parse_role(word)

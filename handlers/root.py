@@ -11,7 +11,7 @@ commands = Commands()
 SIDES = command_words("incidents/command_words.yaml")["root_sides"]
 
 
-@commands.command("root", "根因", **help_text("root"), group_only=True)
+@commands.command("根因", "root", **help_text("root"), group_only=True)
 def root_cause(request: CommandRequest) -> Reply:
     word, _, text = request.args.partition(" ")
     side = SIDES.get(word.lower())

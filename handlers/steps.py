@@ -16,7 +16,7 @@ from handlers.common import current_incident, help_text, library, library_of
 commands = Commands()
 
 
-@commands.command("done", "完成", **help_text("done"), group_only=True)
+@commands.command("完成", "done", **help_text("done"), group_only=True)
 def mark_done(request: CommandRequest) -> Reply:
     incident = current_incident(request)
     playbook = library(request).playbooks.get(incident.playbook)

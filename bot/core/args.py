@@ -13,8 +13,9 @@ Rules:
   text. ASCII keys match case-insensitively. A value may be quoted; a date value swallows a
   following time of day, so `since=2026-11-24 09:10` needs no quotes.
 - An option whose key is not accepted, a repeated option, or an empty value is an
-  ArgsProblem with a one-line Chinese message. With no accepted keys at all, nothing is an
-  option: the whole input is free text (`/log a=b` logs "a=b").
+  ArgsProblem with a one-line Chinese message (the accepted keys in Chinese, English as the
+  alias). With no accepted keys at all, nothing is an option: the whole input is free text
+  (`/log a=b` logs "a=b").
 - `text` is the positional part exactly as typed (newlines kept), with the option words cut
   out; when it is a single quoted word, the quotes are dropped.
 """
@@ -77,7 +78,7 @@ def parse_args(raw: str, keys: dict[str, str]) -> Args:
             continue
         canonical = lookup.get(_fold(token.key))
         if canonical is None:
-            raise _problem("unknown_key", key=token.key, accepted=_accepted(keys, token.key))
+            raise _problem("unknown_key", key=token.key, **_accepted(keys, token.key))
         if canonical in options:
             raise _problem("repeated", key=token.key)
         if not token.value.strip():
@@ -96,18 +97,17 @@ def _fold(key: str) -> str:
     return key.lower() if key.isascii() else key
 
 
-def _accepted(keys: dict[str, str], typed: str) -> str:
-    """The accepted spellings, one per canonical key, in the script the user typed
-    (Chinese keys for a Chinese key, English for English), e.g. "类型= 级别= 开始="."""
-    chinese = not typed.isascii()
+def _accepted(keys: dict[str, str], typed: str) -> dict[str, str]:
+    """The accepted spellings, one per canonical key: Chinese first ("类型= 级别= 开始="), and for a key typed
+    in English the English spellings as the alias ("type= level= since=")."""
     by_canonical: dict[str, list[str]] = {}
     for spelling, canonical in keys.items():
         by_canonical.setdefault(canonical, []).append(spelling)
-    shown = []
-    for spellings in by_canonical.values():
-        preferred = [s for s in spellings if s.isascii() != chinese] or spellings
-        shown.append(f"{preferred[0]}=")
-    return " ".join(shown)
+    chinese = [next((s for s in spellings if not s.isascii()), spellings[0]) for spellings in by_canonical.values()]
+    english = [next((s for s in spellings if s.isascii()), "") for spellings in by_canonical.values()]
+    shown = " ".join(f"{s}=" for s in chinese)
+    alias = " ".join(f"{s}=" for s in english if s)
+    return {"accepted": shown, "english": alias if typed.isascii() and alias != shown else ""}
 
 
 def _tokens(raw: str, *, options_allowed: bool) -> list[_Token]:

@@ -1,9 +1,12 @@
 """Command and event routing. Handlers register on a `Commands` group the way the help
-text reads; a `Router` includes groups and turns an event into what to say."""
+text reads; a `Router` includes groups and turns an event into what to say.
+
+Chinese is the primary form of every command (`/危机 开启`), English its alias (`/crisis open`): help
+lists the Chinese usage first, a typo is answered with the Chinese usage of the nearest command, and a
+word near no command gets the short Chinese help instead of a far-fetched guess."""
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -58,17 +61,25 @@ class CommandRequest:
 
 @dataclass(frozen=True)
 class CommandSpec:
-    name: str
+    name: str  # the primary (Chinese) word where there is one, e.g. "危机"
     aliases: tuple[str, ...]
-    usage: str
+    usage: str  # the Chinese usage, e.g. "/危机 开启 <标题> …"
     summary: str
     func: Callable[[CommandRequest], Reply]
     group_only: bool = False
     hidden: bool = False  # a shortcut listed under another command's help (e.g. /结束)
+    english: str = ""  # the English usage, shown as the alias, e.g. "/crisis open <title> …"
 
     @property
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    @property
+    def english_word(self) -> str:
+        """The English command as typed (`/crisis`), or "" for a Chinese-only shortcut."""
+        if self.english:
+            return self.english.split()[0]
+        return next((f"/{w}" for w in self.words if w.isascii()), "")
 
 
 @dataclass
@@ -80,10 +91,20 @@ class Commands:
     listeners: dict[type, list[Callable[[Any, Context], Reply]]] = field(default_factory=dict)
 
     def command(
-        self, name: str, *aliases: str, usage: str, summary: str, group_only: bool = False, hidden: bool = False
+        self,
+        name: str,
+        *aliases: str,
+        usage: str,
+        summary: str,
+        english: str = "",
+        group_only: bool = False,
+        hidden: bool = False,
     ):
+        """Register a command: its primary word (Chinese where there is one), its aliases, the Chinese
+        `usage`, the `summary` and the English usage shown as the alias."""
+
         def register(func: Callable[[CommandRequest], Reply]) -> Callable[[CommandRequest], Reply]:
-            self.commands.append(CommandSpec(name, aliases, usage, summary, func, group_only, hidden))
+            self.commands.append(CommandSpec(name, aliases, usage, summary, func, group_only, hidden, english))
             return func
 
         return register
@@ -160,8 +181,26 @@ class Router:
         return self._by_word.get(word.lower())
 
     def closest(self, word: str) -> CommandSpec | None:
-        match = difflib.get_close_matches(word.lower(), list(self._by_word), n=1, cutoff=0.4)
-        return self._by_word[match[0]] if match else None
+        """The command a typo most likely meant: the registered word fewest edits away (a swap of two
+        neighbouring letters is one edit), when it is within `typo_allowance`; None when no word is that
+        near (`/foo` is not a misspelt `/root`)."""
+        typed = word.lower()
+        allowance = typo_allowance(typed)
+        best: tuple[int, CommandSpec] | None = None
+        for known, spec in self._by_word.items():
+            distance = edit_distance(typed, known)
+            if distance <= allowance and (best is None or distance < best[0]):
+                best = (distance, spec)
+        return best[1] if best else None
+
+    def short_help(self) -> list[str]:
+        """The Chinese command words, once each, in help order (`/危机`, `/角色`, …)."""
+        words: list[str] = []
+        for spec in self.commands:
+            word = spec.usage.split()[0] if spec.usage else f"/{spec.name}"
+            if not spec.hidden and word not in words:
+                words.append(word)
+        return words
 
     # ---- dispatch ---------------------------------------------------------------------------
 
@@ -184,7 +223,11 @@ class Router:
         word, args, args_offset = parsed
         spec = self.lookup(word)
         if spec is None:
-            reply = say("unknown_command", word=word, closest=self.closest(word)) if word else say("empty_command")
+            reply = (
+                say("unknown_command", word=word, closest=self.closest(word), commands=self.short_help())
+                if word
+                else say("empty_command")
+            )
             return to_outbound(reply, message.chat_id, reply_to=message.message_id)
         if spec.group_only and message.chat_type != "group":
             return to_outbound(say("group_only", word=word), message.chat_id, reply_to=message.message_id)
@@ -234,8 +277,33 @@ def to_outbound(reply: Reply, chat_id: str, *, reply_to: str = "") -> list[Outbo
 
 
 def help_entries(router: Router) -> list[dict[str, Any]]:
+    """What /帮助 lists for each command: the Chinese usage and summary, then the English alias."""
     return [
-        {"usage": spec.usage, "summary": spec.summary, "aliases": spec.aliases, "name": spec.name}
+        {"usage": spec.usage, "summary": spec.summary, "english": spec.english or spec.english_word, "name": spec.name}
         for spec in router.commands
         if not spec.hidden
     ]
+
+
+def typo_allowance(word: str) -> int:
+    """How many edits a typo may be away from a command: one for short words and for any Chinese word
+    (`/危急` → `/危机`; a Chinese character carries a word's worth of meaning), two for English words of six
+    letters or more (`/statment`, `/stauts`)."""
+    return 2 if word.isascii() and len(word) >= 6 else 1
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of two neighbouring characters that turn `a` into `b`
+    (optimal string alignment distance)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, previous2[j - 2] + 1)
+            current.append(best)
+        previous2, previous = previous, current
+    return previous[-1]

@@ -6,6 +6,7 @@ the last good version stays in use, the error is logged once and kept for whoeve
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from pathlib import Path
@@ -23,10 +24,61 @@ class DataFileError(ValueError):
     """A broken data file: `path: field: reason` for every problem found."""
 
 
-def read_yaml(path: Path) -> object:
-    """The YAML document in `path`; DataFileError naming the line and column of a syntax error."""
+# A folded line break joins with no space between two Chinese characters, and next to full-width punctuation
+# (or the curly quotes, dashes and ellipses Chinese text uses), as Chinese is written; "3 天" keeps its space.
+_HANZI = re.compile(r"[\u3400-\u9fff]")
+_FULL_WIDTH = re.compile(r"[\u2014\u2018-\u201d\u2026\u3000-\u303f\uff00-\uffef]")
+
+
+def _joins_without_space(left: str, right: str) -> bool:
+    if _FULL_WIDTH.match(left) or _FULL_WIDTH.match(right):
+        return True
+    return bool(_HANZI.match(left) and _HANZI.match(right))
+
+
+class _ChineseFoldingLoader(yaml.SafeLoader):
+    """SafeLoader whose folded scalars (`>`, `>-`) join a line break between Chinese text with no space
+    (“涉及多少货，⏎让声明” → “涉及多少货，让声明”), while English text folds with a space as usual."""
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if isinstance(node, yaml.ScalarNode) and node.style == ">" and node.start_mark.buffer:
+            return _refold(value, node)
+        return value
+
+
+def _refold(folded: str, node: yaml.ScalarNode) -> str:
+    """`folded` with the spaces YAML put at Chinese line breaks taken out. The same block read as a literal
+    (`|`) keeps every line break; the two differ only where YAML folded, so walking them side by side finds
+    the folds. Anything unexpected (an indentation indicator) keeps YAML's value."""
+    raw = node.start_mark.buffer[node.start_mark.pointer : node.end_mark.pointer]
+    if not raw.startswith(">"):  # a tag or anchor before the indicator
+        return folded
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        literal = yaml.safe_load("_: |" + raw[1:])["_"]
+    except yaml.YAMLError:
+        return folded
+    out: list[str] = []
+    i = j = 0
+    while i < len(literal) and j < len(folded):
+        if literal[i] == folded[j]:
+            out.append(folded[j])
+            j += 1
+        elif literal[i] == "\n" and folded[j] == " ":  # a folded line break
+            joined = 0 < i < len(literal) - 1 and _joins_without_space(literal[i - 1], literal[i + 1])
+            out.append("" if joined else " ")
+            j += 1
+        elif literal[i] != "\n":  # a line break dropped before blank lines is the only other difference
+            return folded
+        i += 1
+    return "".join(out) if (i, j) == (len(literal), len(folded)) else folded
+
+
+def read_yaml(path: Path) -> object:
+    """The YAML document in `path` (folded Chinese text joined without spaces); DataFileError naming the line
+    and column of a syntax error."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_ChineseFoldingLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -187,10 +187,10 @@ def test_unknown_chinese_key_lists_chinese_keys():
     assert str(problem.value) == "不认识参数 类别=…，可用：类型= 级别= 开始="
 
 
-def test_unknown_english_key_lists_english_keys():
+def test_unknown_english_key_lists_chinese_keys_then_english_ones():
     with pytest.raises(ArgsProblem) as problem:
         parse_args("标题 foo=bar", OPEN_KEYS)
-    assert str(problem.value) == "不认识参数 foo=…，可用：type= level= since="
+    assert str(problem.value) == "不认识参数 foo=…，可用：类型= 级别= 开始=（英文 type= level= since=）"
 
 
 def test_unknown_key_with_only_one_script_available():

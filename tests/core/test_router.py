@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.messages import Inbound, Mention
-from bot.core.router import Commands, Context, Router, split_command
+from bot.core.router import Commands, Context, Router, edit_distance, split_command
 from handlers import build_router
 from handlers import help as help_module
 from tests.support import make_settings
@@ -43,19 +43,19 @@ def test_help_in_english_or_chinese(text):
     assert "/help" in reply and "/帮助" in reply
 
 
-def test_help_lists_every_registered_command():
+def test_help_lists_every_registered_command_chinese_first():
     group = Commands()
 
-    @group.command("crisis", "危机", usage="/crisis open <标题>", summary="开启危机事件")
+    @group.command("危机", "crisis", usage="/危机 开启 <标题>", summary="开启危机事件", english="/crisis open <title>")
     def crisis(request):
         return "ok"
 
     router = Router(help_module.commands, group)
-    [reply] = answer(router, inbound("/帮助"))
+    [reply] = answer(router, inbound("/help"))
     for spec in router.commands:
         assert spec.usage in reply and spec.summary in reply
-        for alias in spec.aliases:
-            assert f"/{alias}" in reply
+        assert reply.index(spec.usage) < reply.index(spec.english_word)
+    assert "/crisis open <title>" in reply
 
 
 def test_leading_mention_of_the_bot_is_skipped():
@@ -87,11 +87,31 @@ def test_mentions_after_the_command_belong_to_its_arguments():
 def test_unknown_command_gets_a_short_hint_with_the_closest_command():
     [reply] = answer(build_router(), inbound("/hlep"))
     assert "/hlep" in reply and "/help" in reply and "/帮助" in reply
+    assert reply.index("/帮助") < reply.index("/help")
 
 
-def test_unknown_command_without_a_near_match_still_points_to_help():
-    [reply] = answer(build_router(), inbound("/zzzzzz"))
-    assert "/帮助" in reply
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("危急", "/危机 开启"), ("状况", "/状态"), ("stauts", "/状态"), ("statment", "/声明"), ("actoins", "/改进 列表")],
+)
+def test_a_typo_is_answered_with_the_chinese_form_of_the_nearest_command(typed, meant):
+    [reply] = answer(build_router(), inbound(f"/{typed}"))
+    assert f"你是不是想用 {meant}" in reply
+
+
+@pytest.mark.parametrize("typed", ["zzzzzz", "foo", "hello", "天气"])
+def test_unknown_command_without_a_near_match_gets_the_short_chinese_help(typed):
+    [reply] = answer(build_router(), inbound(f"/{typed}"))
+    assert "你是不是" not in reply and "/帮助" in reply and "/危机" in reply
+    assert not any(f"/{word}" in reply for word in ("root", "crisis", "help"))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [("hlep", "help", 1), ("foo", "root", 2), ("foo", "log", 2), ("危急", "危机", 1), ("", "log", 3), ("abc", "abc", 0)],
+)
+def test_edit_distance_counts_a_swap_as_one_edit(a, b, distance):
+    assert edit_distance(a, b) == distance
 
 
 def test_ordinary_messages_go_to_message_listeners_not_commands():
