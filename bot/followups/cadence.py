@@ -5,13 +5,14 @@ local time. Settings give the defaults; a group can set its own (`GroupSchedule`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import lru_cache
 
 import yaml
 from sqlmodel import Session, select
 
+from bot.clock.now import as_utc
 from bot.clock.quarters import Quarter
 from bot.clock.workdays import next_workday, nth_workday
 from bot.config import Settings
@@ -59,6 +60,12 @@ def cadence_of(row: GroupSchedule | None, settings: Settings) -> Cadence:
     )
 
 
+def default_cadence() -> Cadence:
+    """The cadence of a group with no schedule of its own under the settings' defaults (no environment read): what
+    the retro assumes when its caller gives no group cadence."""
+    return cadence_of(None, Settings.model_construct())
+
+
 def update(session: Session, chat_id: str, *, by: str, at: datetime, **fields: object) -> GroupSchedule:
     """Set some of review_workday, review_time, drill_day, drill_time for a group."""
     row = session.get(GroupSchedule, chat_id) or GroupSchedule(chat_id=chat_id)
@@ -79,6 +86,16 @@ def review_moment(quarter: Quarter, cadence: Cadence, tz) -> datetime | None:
         return None
     day = nth_workday(quarter.first_day, cadence.review_workday)
     return datetime.combine(day, cadence.review_time, tzinfo=tz)
+
+
+def review_after(reference: datetime, cadence: Cadence, tz) -> datetime:
+    """The quarterly review that looks back on the quarter of `reference` (a retro's close, or now while open): the
+    moment the scheduler posts it in the next quarter (`review_moment`: the n-th working day, holidays and 调休
+    counted, at the group's time). The retro's 下次复盘 and "due at the next review" action items use it. A group
+    that switched its reviews off is still given the quarter's first working day at its review time."""
+    quarter = Quarter.of(as_utc(reference).astimezone(tz).date()).next
+    scheduled = review_moment(quarter, cadence, tz)
+    return scheduled or review_moment(quarter, replace(cadence, review_workday=1), tz)
 
 
 @lru_cache(maxsize=256)

@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.core.messages import Outbound
 from bot.core.wording import say
 from bot.followups import actions, messaging, review
-from bot.followups.cadence import all_cadences, drill_moment, review_moment
+from bot.followups.cadence import all_cadences, drill_moment, review_after, review_moment
+from bot.followups.cadence import cadence as group_cadence
 from bot.followups.models import ActionItem, GroupSchedule
 from bot.incidents import roster
 from bot.incidents import service as incidents
@@ -27,7 +28,6 @@ from bot.library import drills
 from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import Library, PlaybookError
 from bot.library.recommendations import load as load_recommendations
-from bot.retro.compute import next_review
 from bot.scheduling.ledger import LATE_AFTER, Ledger
 from bot.scheduling.models import ChatNotice
 
@@ -70,7 +70,7 @@ def recommendation_to_item(
     if recommendation.get("within_days"):
         due = at.astimezone(settings.tz).date() + timedelta(days=recommendation["within_days"])
     else:
-        due = next_review(at, settings.tz).date()
+        due = review_after(at, group_cadence(session, chat_id, settings), settings.tz).date()
     item = actions.create(
         incident, session=session, text=title, owners=[m.user_id for m in owners], due=due, by=by, at=at
     )

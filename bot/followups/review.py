@@ -7,7 +7,8 @@ quarters taken together. Drill incidents never count.
 Conventions:
 - An incident belongs to the quarter in which it started (`started_at`, local time in `tz`).
 - Per-incident numbers are the retro's (`bot.retro.compute`), so a review never disagrees with a retro.
-- Minutes and shares are the median over incidents; steps met is Σ met / Σ listed over incidents.
+- Minutes and shares are the median over incidents; steps met is Σ met / Σ due over incidents: a step counts only
+  when it was due by the incident's close (or now while open), as the retro counts it (`bot.steps.states`).
 - "Back under the alert" is, per incident, the minutes from the first negative-share sample above the alert
   threshold to the first later sample at or below it; incidents that never crossed are left out, and those that
   never came back are counted in `unrecovered` (they have no number).

@@ -90,7 +90,9 @@ def status_card(
         metrics=metrics,
         started=format_local(incident.started_at, settings.tz, now=now),
         roster=roster_lines(members, playbook.roles if playbook else list(labels.of("roles"))),
-        steps=step_lines(playbook, rows, members=members, settings=settings, now=now) if playbook else [],
+        steps=step_lines(playbook, rows, members=members, settings=settings, now=now, closed_at=incident.closed_at)
+        if playbook
+        else [],
     )
     return Card(
         title=say("status_title", incident=incident, level=level),

@@ -16,7 +16,11 @@ Conventions (the contract is in DESIGN.md, "Retro JSON"; these are the choices i
   without writing, with the one deadline formula (`bot.steps.service.due_at`).
 - Root causes are timeline entries whose `subkind` is `root_surface` or `root_deep` (any kind; `/root` writes them;
   the bare `surface`/`deep` are read too).
-- `next_review_at`: the first day of the quarter after the close (or `now` while open), 10:00 in `tz`.
+- Steps have a state at the close (or `now` while open), the one definition in `bot.steps.states`: `steps_total`
+  counts the steps that were due (met, late, missed), `steps_met` the met ones; a step not yet due at that moment
+  counts in neither.
+- `next_review_at`: the quarterly review of the quarter of the close (or `now` while open), as the scheduler posts
+  it: the group's n-th working day of the next quarter at its time (`bot.followups.cadence.review_after`).
 - Level-change reasons that are thresholds are stored as data (metric, value, threshold) and worded by
   `templates/retro/level_reason.j2` ("话题阅读 620万 超过 500万"); others are the recorded text.
 
@@ -33,6 +37,7 @@ from sqlmodel import Session
 
 from bot.clock.now import as_utc
 from bot.followups import actions
+from bot.followups.cadence import Cadence, default_cadence, review_after
 from bot.incidents import roster
 from bot.incidents import service as incidents
 from bot.incidents.models import Incident
@@ -46,6 +51,7 @@ from bot.retro.level_reasons import reason_text
 from bot.retro.listed_steps import ListedStep, listed_steps
 from bot.retro.propagation import ESCALATION_POINTS, escalations, platforms
 from bot.retro.reading import VALUE, Entry
+from bot.steps import states
 
 __all__ = [  # the retro's Python API, as callers import it from here
     "ESCALATION_POINTS",
@@ -60,7 +66,6 @@ __all__ = [  # the retro's Python API, as callers import it from here
 ]
 
 ROOT_SUBKINDS = {"root_surface": "surface", "surface": "surface", "root_deep": "deep", "deep": "deep"}
-REVIEW_HOUR = 10
 
 
 def latest_for_chat(session: Session, chat_id: str) -> Incident | None:
@@ -78,10 +83,12 @@ def compute(
     now: datetime,
     kol_words: Sequence[str] = KOL_WORDS,
     escalation_points: float = ESCALATION_POINTS,
+    cadence: Cadence | None = None,
 ) -> dict:
     """The retro JSON of an incident, exactly as the contract. `library`, `lexicon` and `kol_words` are the playbook
     folder's (`bot.retro.flows` passes PLAYBOOK_DIR's); `now` is the caller's clock, the reference time of an open
-    incident.
+    incident. `cadence` is the group's quarterly-review schedule (`bot.followups.cadence`; the default one when
+    not given), which dates `next_review_at`.
 
     Built for big incidents (issue 6: 20,000 entries, 200,000 imported samples): rows are read with Core selects
     as plain tuples (no ORM objects), the window and the recalled-entry filter run in SQL, peaks and milestones
@@ -104,6 +111,8 @@ def compute(
 
     playbook = library.playbooks.get(incident.playbook)
     listed = listed_steps(session, incident, playbook, reading.peak_negative_ever(session, incident.id))
+    step_states = [states.state_at(applies=True, due_at=s.due_at, done_at=s.done_at, at=reference) for s in listed]
+    tally = states.tally(step_states)
 
     escalation_list = escalations(negative, entries, points=escalation_points)
     clock = IsoClock(tz)
@@ -124,8 +133,8 @@ def compute(
             "statement_has_remedy": formal_has_remedy,
             "peak_negative_ratio": ratio(max((row[VALUE] for row in negative), default=None)),
             "peak_topic_reads": count(counts.peaks.get("topic_reads")),
-            "steps_met": sum(1 for step in listed if step.met),
-            "steps_total": len(listed),
+            "steps_met": tally.met,
+            "steps_total": tally.due,
         },
         "propagation": {
             "milestones": [
@@ -161,8 +170,9 @@ def compute(
                 "due_at": clock.iso(step.due_at),
                 "done_at": clock.iso(step.done_at) if step.done_at else None,
                 "met": step.met,
+                "state": state,
             }
-            for step in listed
+            for step, state in zip(listed, step_states, strict=True)
         ],
         "root_causes": root_causes(entries),
         "findings": findings(
@@ -181,7 +191,7 @@ def compute(
             kol_words=kol_words,
         ),
         "actions": [actions.as_retro(item) for item in actions.for_incident(incident.id, session=session)],
-        "next_review_at": clock.iso(next_review(reference, tz)),
+        "next_review_at": clock.iso(next_review(reference, tz, cadence)),
         "timeline": [{"at": clock.iso(e.at), "kind": e.kind, "author": e.author_id, "text": e.text} for e in entries],
     }
 
@@ -195,9 +205,7 @@ def root_causes(entries: Iterable[Entry]) -> dict[str, list[str]]:
     return found
 
 
-def next_review(reference: datetime, tz: ZoneInfo) -> datetime:
-    """The first day of the quarter after `reference` (in `tz`), at 10:00."""
-    local = as_utc(reference).astimezone(tz)
-    month = (local.month - 1) // 3 * 3 + 4
-    year = local.year + (month > 12)
-    return datetime(year, (month - 1) % 12 + 1, 1, REVIEW_HOUR, 0, tzinfo=tz)
+def next_review(reference: datetime, tz: ZoneInfo, cadence: Cadence | None = None) -> datetime:
+    """The quarterly review after `reference` as the scheduler posts it (`bot.followups.cadence.review_after`; the
+    default cadence — the first working day of the next quarter, 10:00 — when none is given)."""
+    return review_after(reference, cadence or default_cadence(), tz)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.core.llm import LLM
 from bot.followups import actions
+from bot.followups.cadence import cadence as group_cadence
 from bot.incidents import roster
 from bot.incidents.models import Incident
 from bot.library import recommendations as recommendation_book
@@ -60,6 +61,7 @@ def data_for(session: Session, incident: Incident, settings: Settings, *, now: d
         lexicon=sources.lexicon,
         kol_words=sources.recommendations["kol_words"],
         now=now,
+        cadence=group_cadence(session, incident.chat_id, settings),
     )
 
 

@@ -3,7 +3,9 @@ Markdown report as a file. Takes the compiled retro it shows; never reads or wri
 
 from __future__ import annotations
 
-from bot.clock.format import format_duration
+from datetime import datetime
+
+from bot.clock.format import format_duration, format_local
 from bot.core import labels
 from bot.core.messages import Button, ButtonRow, Card, Markdown, Outbound
 from bot.core.wording import environment, say
@@ -12,8 +14,9 @@ from bot.incidents.roster import Member
 from bot.timeline.values import format_value
 
 
-def _shown(kpis: dict) -> dict[str, str | None]:
-    """The KPIs as people write them: "2小时30分钟", "860万", "65%" (None where there is no value)."""
+def _shown(kpis: dict, data: dict) -> dict[str, str | None]:
+    """The KPIs as people write them: "2小时30分钟", "860万", "65%" (None where there is no value), and the next
+    quarterly review in the report's zone ("2027年1月4日 10:00")."""
 
     def when(value, show):
         return None if value is None else show(value)
@@ -23,7 +26,13 @@ def _shown(kpis: dict) -> dict[str, str | None]:
         "formal_statement": when(kpis["formal_statement_minutes"], format_duration),
         "peak_negative": when(kpis["peak_negative_ratio"], lambda v: format_value("negative_ratio", v)),
         "peak_topic_reads": when(kpis["peak_topic_reads"], lambda v: format_value("topic_reads", v)),
+        "next_review": _review_time(data["next_review_at"], data["incident"]["started_at"]),
     }
+
+
+def _review_time(value: str, started: str) -> str:
+    at = datetime.fromisoformat(value)
+    return format_local(at, at.tzinfo, year=datetime.fromisoformat(started).year)
 
 
 def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) -> list[Outbound]:
@@ -37,7 +46,7 @@ def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) 
     body = env.get_template("cards/retro.j2").render(
         incident=compiled.incident,
         kpis=kpis,
-        shown=_shown(kpis),
+        shown=_shown(kpis, data),
         losses=losses,
         link=compiled.link,
         level=data["incident"]["level"],

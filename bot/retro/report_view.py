@@ -13,6 +13,7 @@ from bot.retro.json_values import percent
 from bot.retro.phrases import word
 from bot.retro.strategies import optimization
 from bot.retro.timetable import Formats, schedule, strategy_view
+from bot.steps import states
 from bot.timeline.values import format_value
 
 KEY_TIMELINE_KINDS = ("detection", "spread", "statement", "action", "decision", "note")
@@ -35,7 +36,9 @@ def view(
     closed = datetime.fromisoformat(incident["closed_at"]) if incident.get("closed_at") else None
     fmt = Formats(tz=tz, year=started.astimezone(tz).year, names=names or {})
     scenario, titles = playbook_info(incident["playbook"], library)
-    steps = [_step_view(step, fmt, titles, started, closed or now) for step in retro.get("steps", [])]
+    steps = [
+        _step_view(step, fmt, titles, started, closed or now, closed=bool(closed)) for step in retro.get("steps", [])
+    ]
     by_step = {step["id"]: step for step in steps}
     strategies = optimization(retro, recommendations)
     base_day = (closed or now).astimezone(tz).date()
@@ -67,7 +70,7 @@ def view(
         "duration": format_duration(((closed or now) - started).total_seconds() / 60),
         "as_of": format_local(now, tz),
         "peaks": _peaks(kpis),
-        "kpis": _kpi_rows(kpis, by_step),
+        "kpis": _kpi_rows(kpis, by_step, states.tally(step["state_id"] for step in steps), closed=bool(closed)),
         "milestones": [
             {
                 "metric": labels.metric(m["metric"]),
@@ -115,6 +118,7 @@ def view(
         "steps": steps,
         "steps_met": kpis.get("steps_met", 0),
         "steps_total": kpis.get("steps_total", 0),
+        "steps_heading": word("steps_heading", met=kpis.get("steps_met", 0), total=kpis.get("steps_total", 0)),
         "gains": [_finding_view(f, fmt) for f in gains],
         "losses": [_finding_view(f, fmt) for f in losses],
         "strategies": [
@@ -133,17 +137,16 @@ def playbook_info(playbook_id: str, library: Library) -> tuple[str, dict[str, st
     return playbook.name, {step.id: step.title for step in playbook.steps}
 
 
-def _step_view(step: dict, fmt: Formats, titles: dict[str, str], started: datetime, reference: datetime) -> dict:
+def _step_view(
+    step: dict, fmt: Formats, titles: dict[str, str], started: datetime, reference: datetime, *, closed: bool
+) -> dict:
+    """A row of the step table: its state at the close (or `reference` while open), worded by `bot.steps.states`."""
     due = datetime.fromisoformat(step["due_at"])
     done = datetime.fromisoformat(step["done_at"]) if step.get("done_at") else None
-    if step.get("met"):
-        state, ok = word("step_met"), True
-    elif done is not None:
-        state, ok = word("step_late", duration=format_duration((done - due).total_seconds() / 60)), False
-    elif reference > due:
-        state, ok = word("step_overdue"), False
-    else:
-        state, ok = word("step_open"), None
+    state_id = states.of_retro_step(step, reference)
+    state = states.word(state_id, closed=closed)
+    if state_id == states.LATE and done is not None:
+        state = word("step_late_by", state=state, duration=format_duration((done - due).total_seconds() / 60))
     return {
         "id": step["id"],
         "title": titles.get(step["id"], step["id"]),
@@ -152,13 +155,16 @@ def _step_view(step: dict, fmt: Formats, titles: dict[str, str], started: dateti
         "due": fmt.when(step["due_at"]),
         "done": fmt.when(step.get("done_at")),
         "state": state,
-        "ok": ok,
+        "state_id": state_id,
+        "ok": states.verdict(state_id),
         "limit": word("minutes", value=round((due - started).total_seconds() / 60, 1)),
     }
 
 
-def _kpi_rows(kpis: dict, steps: dict[str, dict]) -> list[dict]:
-    """The response KPIs: label, value, target, verdict, ok (True / False / None when there is nothing to judge)."""
+def _kpi_rows(kpis: dict, steps: dict[str, dict], tally: states.Tally, *, closed: bool) -> list[dict]:
+    """The response KPIs: label, value, target, verdict, ok (True / False / None when there is nothing to judge).
+    The on-time rate counts only the steps that were due (`tally`, from the step states); with none due it judges
+    nothing."""
 
     def timing(label: str, minutes, step_id: str, missing: str) -> dict:
         step = steps.get(step_id)
@@ -209,10 +215,18 @@ def _kpi_rows(kpis: dict, steps: dict[str, dict]) -> list[dict]:
         },
         {
             "label": word("kpi_steps"),
-            "value": f"{met}/{total}",
-            "short": f"{met}/{total}",
+            "value": word("kpi_steps_value", met=met, total=total),
+            "short": word("kpi_steps_value", met=met, total=total),
             "target": word("kpi_steps_target"),
-            "verdict": word("kpi_steps_verdict", met=met, total=total),
+            "verdict": word(
+                "kpi_steps_verdict",
+                met=met,
+                total=total,
+                late=tally.late,
+                missed=tally.missed,
+                not_due=tally.not_due,
+                closed=closed,
+            ),
             "ok": (met == total) if total else None,
         },
     ]

@@ -13,6 +13,7 @@ from bot.core.wording import environment, say
 from bot.incidents.models import Incident
 from bot.incidents.roster import Member, escalation_targets
 from bot.library.playbooks import Playbook
+from bot.steps import states
 from bot.steps.models import IncidentStep
 from bot.steps.service import Completion
 
@@ -29,10 +30,14 @@ def _render(name: str, **context: object) -> str:
     return environment().get_template(f"{name}.j2").render(**context).strip()
 
 
-def step_state(row: IncidentStep, *, now: datetime, tz) -> str:
+def step_state(row: IncidentStep, *, now: datetime, tz, closed_at: datetime | None = None) -> str:
+    """The step's state (`bot.steps.states`) as a card says it: time left or over while the incident is open, the
+    final state once it is closed (`closed_at`)."""
     left = (row.due_at - now).total_seconds() / 60 if row.due_at else 0.0
     done_at = format_local(row.done_at, tz, now=now) if row.done_at else ""
-    return _render("steps/state", row=row, done_at=done_at, left=left, over=-left)
+    state = states.of_row(row, closed_at or now)
+    final = states.word(state, closed=True) if closed_at else ""
+    return _render("steps/state", state=state, final=final, done_at=done_at, left=left, over=-left)
 
 
 def step_lines(
@@ -42,8 +47,9 @@ def step_lines(
     members: dict[str, list[Member]],
     settings: Settings,
     now: datetime,
+    closed_at: datetime | None = None,
 ) -> list[dict]:
-    """One line per step row: the step, its role and owners, deadline and state."""
+    """One line per step row: the step, its role and owners, deadline and state (final once `closed_at`)."""
     lines = []
     for row in rows:
         step = playbook.step(row.step_id)
@@ -56,7 +62,7 @@ def step_lines(
                 "role": labels.role(row.role),
                 "owners": members.get(row.role, []),
                 "due": format_local(row.due_at, settings.tz, now=now) if row.due_at else "",
-                "state": step_state(row, now=now, tz=settings.tz),
+                "state": step_state(row, now=now, tz=settings.tz, closed_at=closed_at),
                 "approver": labels.role(step.approver) if step.approver else "",
             }
         )

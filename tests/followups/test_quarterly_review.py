@@ -84,6 +84,7 @@ def local(*parts: int) -> datetime:
 
 # The fixture. product_defect at level 2 lists five steps (first_response 2 h, cs_channel 4 h, qa_trace 6 h,
 # formal_statement 8 h, qa_report 24 h; the two "negative share above 30 %" steps never apply: no peak is above).
+# Each incident closes after 12 h, before qa_report is due: four steps were due, and only those count.
 # An initial statement completes first_response, a formal one formal_statement. Alert line: 20 %.
 #
 # | incident | quarter | first resp. | formal | steps met          | peak | back under 20 %      |
@@ -97,23 +98,23 @@ def local(*parts: int) -> datetime:
 # Review of 2026Q4 (earlier = A, B, C):
 #   first response: median(30, 50) = 40 vs median(100, 150, 60) = 100 → improved
 #   formal:         median(240, 200) = 220 vs median(400, 500) = 450 → improved
-#   steps met:      6/10 = 0.6 vs 4/15 = 0.2667 → improved
+#   steps met:      6/8 = 0.75 vs 4/12 = 0.3333 → improved
 #   peak negative:  median(.26, .29) = .275 vs median(.25, .28, .12) = .25 → worse
 #   back under:     median(60, 40) = 50 vs median(130, 240) = 185 → improved
-# Review of 2026Q3 (earlier = A): 105 vs 100 worse; 500 vs 400 worse; 1/10 vs 3/5 worse; .20 vs .25 improved;
+# Review of 2026Q3 (earlier = A): 105 vs 100 worse; 500 vs 400 worse; 1/8 vs 3/4 worse; .20 vs .25 improved;
 #   240 vs 130 worse. Review of 2026Q2: nothing earlier → no_data everywhere.
 
 EXPECTED_Q4 = {
     "first_response_minutes": (40, 100, "improved"),
     "formal_statement_minutes": (220, 450, "improved"),
-    "steps_met_ratio": (0.6, 0.2667, "improved"),
+    "steps_met_ratio": (0.75, 0.3333, "improved"),
     "peak_negative_ratio": (0.275, 0.25, "worse"),
     "negative_recovery_minutes": (50, 185, "improved"),
 }
 EXPECTED_Q3 = {
     "first_response_minutes": (105, 100, "worse"),
     "formal_statement_minutes": (500, 400, "worse"),
-    "steps_met_ratio": (0.1, 0.6, "worse"),
+    "steps_met_ratio": (0.125, 0.75, "worse"),
     "peak_negative_ratio": (0.2, 0.25, "improved"),
     "negative_recovery_minutes": (240, 130, "worse"),
 }

@@ -44,7 +44,7 @@ def test_interim_retro_of_an_open_incident(group):
         "peak_negative_ratio": 0.7,
         "peak_topic_reads": None,
         "steps_met": 1,
-        "steps_total": 7,
+        "steps_total": 3,  # due by 12:00: first_response (met), cs_channel and lead_briefing (11:00, missed)
     }
     assert "【初步回应】我们正在核实。" not in [e["text"] for e in doc["timeline"]]
     # first_response was completed by the (later recalled) statement at 10:30: the step row is kept as recorded.
@@ -73,7 +73,7 @@ def test_interim_retro_of_an_open_incident(group):
     ]
     kol = next(f for f in doc["findings"] if f["code"] == "kol_clarify_effect")
     assert kol["evidence"] == "10:20 40% → 11:00 已约2位博主发布体验澄清 → 11:30 48%"
-    assert doc["next_review_at"] == "2027-01-01T10:00:00+08:00"
+    assert doc["next_review_at"] == "2027-01-04T10:00:00+08:00"
 
 
 def test_latest_for_chat_is_the_most_recent_incident(group):
@@ -100,13 +100,13 @@ def test_durations_are_whole_minutes_as_ints_else_one_decimal(seconds, expected)
 @pytest.mark.parametrize(
     ("local", "expected"),
     [
-        (datetime(2026, 11, 24, 18, 0), datetime(2027, 1, 1, 10, 0)),
+        (datetime(2026, 11, 24, 18, 0), datetime(2027, 1, 4, 10, 0)),  # New Year's Day, then a weekend
         (datetime(2026, 3, 31, 23, 59), datetime(2026, 4, 1, 10, 0)),
         (datetime(2026, 4, 1, 0, 0), datetime(2026, 7, 1, 10, 0)),
-        (datetime(2026, 9, 30, 12, 0), datetime(2026, 10, 1, 10, 0)),
+        (datetime(2026, 9, 30, 12, 0), datetime(2026, 10, 8, 10, 0)),  # after the National Day holiday
     ],
 )
-def test_next_review_is_the_next_quarters_first_day_at_ten(local, expected):
+def test_next_review_is_the_next_quarters_first_working_day_at_ten(local, expected):
     assert retro.next_review(local.replace(tzinfo=SH), SH) == expected.replace(tzinfo=SH)
 
 

@@ -44,7 +44,7 @@ def test_content_misleading_without_a_concrete_remedy(group):
         "peak_negative_ratio": 0.5,
         "peak_topic_reads": 1200000,
         "steps_met": 2,
-        "steps_total": 6,
+        "steps_total": 4,  # seeding_audit and kol_clarify are due two days after the 16:00 close
     }
     assert steps_of(doc) == [
         ("first_response", "ops", ["ou_ops"], iso("11:00"), iso("11:15"), False),
@@ -147,7 +147,7 @@ def test_competitor_smear_without_a_formal_statement(group):
         "peak_negative_ratio": 0.35,
         "peak_topic_reads": 800000,
         "steps_met": 3,
-        "steps_total": 6,
+        "steps_total": 5,  # kol_clarify is due two days after the 18:00 close
     }
     assert steps_of(doc) == [
         ("first_response", "ops", ["ou_ops"], iso("11:30"), iso("10:10"), True),

@@ -1,5 +1,5 @@
 """The step Gantt: one bar per step from the crisis start to its completion (or the close, or `now` while open),
-coloured met / missed / open, with its deadline marked."""
+coloured by its state (`bot.steps.states`: met / late / missed / not due), with its deadline marked."""
 
 from __future__ import annotations
 
@@ -14,11 +14,19 @@ from bot.clock.format import format_clock
 from bot.core import labels
 from bot.retro.charts.canvas import COLORS, empty_chart, incident_tz, render, short, time_axis, time_of
 from bot.retro.phrases import chart
+from bot.steps import states
+
+STYLE = {  # state → (colour, hatch)
+    states.MET: ("met", None),
+    states.LATE: ("missed", None),
+    states.MISSED: ("missed", "//"),
+    states.NOT_DUE: ("open", "//"),
+}
 
 
 def steps_gantt(retro: dict, *, now: datetime, tz: tzinfo | None = None, titles: dict[str, str] | None = None) -> bytes:
     """One bar per step from the crisis start to its completion (or the close, or `now` — the caller's clock —
-    while open), coloured met / missed / open, with its deadline marked."""
+    while open), coloured by its state, with its deadline marked."""
     title = chart("gantt_title")
     tz = tz or incident_tz(retro)
     steps = retro.get("steps", [])
@@ -37,12 +45,9 @@ def steps_gantt(retro: dict, *, now: datetime, tz: tzinfo | None = None, titles:
             due = time_of(step["due_at"], tz)
             done = time_of(step["done_at"], tz) if step.get("done_at") else None
             end = done or reference
-            if step.get("met"):
-                color, hatch = COLORS["met"], None
-            elif done is not None or reference > due:
-                color, hatch = COLORS["missed"], None if done else "//"
-            else:
-                color, hatch = COLORS["open"], "//"
+            state = states.of_retro_step(step, reference)
+            color_name, hatch = STYLE.get(state, STYLE[states.NOT_DUE])
+            color = COLORS[color_name]
             width = max(mdates.date2num(end) - mdates.date2num(start), 1 / 1440)
             ax.barh(
                 row,
@@ -58,14 +63,12 @@ def steps_gantt(retro: dict, *, now: datetime, tz: tzinfo | None = None, titles:
             ax.plot(
                 [due, due], [row - 0.38, row + 0.38], color=COLORS["deadline"], linewidth=2.2, solid_capstyle="butt"
             )
-            state = chart(
-                "gantt_state",
-                met=bool(step.get("met")),
-                done_clock=format_clock(done) if done else "",
-                overdue=reference > due,
-            )
             ax.annotate(
-                state,
+                chart(
+                    "gantt_state",
+                    state=states.word(state, closed=bool(closed)),
+                    done_clock=format_clock(done) if done else "",
+                ),
                 (mdates.date2num(max(end, due)), row),
                 textcoords="offset points",
                 xytext=(5, 0),
@@ -91,14 +94,19 @@ def steps_gantt(retro: dict, *, now: datetime, tz: tzinfo | None = None, titles:
         ax.grid(True, axis="x", color=COLORS["grid"], linewidth=0.8)
         ax.legend(
             handles=[
-                Patch(color=COLORS["met"], label=chart("gantt_met")),
-                Patch(color=COLORS["missed"], label=chart("gantt_late")),
-                Patch(facecolor=COLORS["open"], hatch="//", label=chart("gantt_open")),
+                *(
+                    Patch(
+                        facecolor=COLORS[STYLE[state][0]],
+                        hatch=STYLE[state][1],
+                        label=states.word(state, closed=bool(closed)),
+                    )
+                    for state in (states.MET, states.LATE, states.MISSED, states.NOT_DUE)
+                ),
                 Line2D([], [], color=COLORS["deadline"], linewidth=2.2, label=chart("gantt_deadline")),
             ],
             loc="upper center",
             bbox_to_anchor=(0.5, -0.14),
-            ncol=4,
+            ncol=5,
         )
 
     return render(draw, size=(9, 1.8 + 0.42 * len(steps)))
