@@ -90,6 +90,13 @@ def test_help_shows_the_chinese_form_before_the_english_one(chat, command):
             assert re.match(r"/[\u4e00-\u9fff]", line), line  # every usage line leads with the Chinese form
 
 
+def test_playbooks_are_named_in_chinese_before_their_ids(chat):
+    [listing] = chat.say("/预案 列表")
+    assert "产品质量问题（product_defect）" in listing.text
+    [shown] = chat.say("/预案 查看 产品质量问题", minutes=1)
+    assert shown.text.startswith("预案 产品质量问题（product_defect）")
+
+
 def test_playbook_hints_reach_the_group_without_folding_spaces(chat):
     chat.say("/危机 开启 面霜过敏 类型=product_defect")
     sweep.sweep(chat.engine, chat.settings, now=chat.start + timedelta(minutes=1))
@@ -100,11 +107,10 @@ def test_playbook_hints_reach_the_group_without_folding_spaces(chat):
 
 def test_a_team_playbook_folded_over_chinese_lines_joins_them_without_a_space(tmp_path):
     path = tmp_path / "hint.yaml"
-    path.write_text(
-        "hint: >-\n  先在首发笔记评论区置顶回复，\n  再在官方账号发动态，比如\n  “很抱歉”。Reply in\n  English 3\n  天内\n",
-        encoding="utf-8",
-    )
-    assert read_yaml(path) == {"hint": "先在首发笔记评论区置顶回复，再在官方账号发动态，比如“很抱歉”。Reply in English 3 天内"}
+    lines = ["先在首发笔记评论区置顶回复，", "再在官方账号发动态，比如", "“很抱歉”。Reply in", "English 3", "天内"]
+    path.write_text("hint: >-\n" + "".join(f"  {line}\n" for line in lines), encoding="utf-8")
+    expected = "先在首发笔记评论区置顶回复，再在官方账号发动态，比如“很抱歉”。Reply in English 3 天内"
+    assert read_yaml(path) == {"hint": expected}
 
 
 def _texts(value: object):

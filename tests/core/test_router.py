@@ -108,7 +108,14 @@ def test_unknown_command_without_a_near_match_gets_the_short_chinese_help(typed)
 
 @pytest.mark.parametrize(
     ("a", "b", "distance"),
-    [("hlep", "help", 1), ("foo", "root", 2), ("foo", "log", 2), ("危急", "危机", 1), ("", "log", 3), ("abc", "abc", 0)],
+    [
+        ("hlep", "help", 1),
+        ("foo", "root", 2),
+        ("foo", "log", 2),
+        ("危急", "危机", 1),
+        ("", "log", 3),
+        ("abc", "abc", 0),
+    ],
 )
 def test_edit_distance_counts_a_swap_as_one_edit(a, b, distance):
     assert edit_distance(a, b) == distance
