@@ -1,9 +1,11 @@
-"""`crisisbot` — serve, check, retro, playbooks export, db upgrade."""
+"""`crisisbot` — serve, check, incidents, retro, review, playbooks export, db upgrade. What it prints is in
+`templates/cli/` (Chinese first, English after it)."""
 
 from __future__ import annotations
 
-import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,35 +20,85 @@ playbooks_app = typer.Typer(help="Playbooks: export them for the annual risk pla
 app.add_typer(playbooks_app, name="playbooks")
 
 
+def _say(name: str, **context: object) -> str:
+    """One line of `templates/cli/messages.j2` (a macro per message)."""
+    from bot.core.wording import environment
+
+    return str(getattr(environment().get_template("cli/messages.j2").module, name)(**context)).strip()
+
+
+def _fail(name: str, code: int = 1, **context: object) -> typer.Exit:
+    """Print the message to stderr; the caller raises what this returns."""
+    typer.echo(_say(name, **context), err=True)
+    return typer.Exit(code)
+
+
 def _settings() -> Settings:
     try:
         return Settings()
     except Exception as exc:  # pydantic validation of the environment
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise _fail("settings_unreadable", problem=exc) from None
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _logging(level: str) -> None:
+    from bot.core import logging_setup
+
+    try:
+        logging_setup.configure(level)
+    except ValueError as exc:
+        raise _fail("bad_log_level", 2, problem=exc) from None
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator:
+    """A session on the configured database; a database without the bot's tables is a clear error."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from bot.core import db
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        if not sa.inspect(engine).has_table("incident"):
+            raise _fail("no_database", url=settings.database_url.split("@")[-1])
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _write(text: str, out: Path | None, *, nl: bool = True) -> None:
+    if out is None:
+        typer.echo(text, nl=nl)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(_say("wrote", path=out), err=True)
+
+
+LOG_LEVEL = typer.Option("info", "--log-level", envvar="LOG_LEVEL", help="debug | info | warning | error")
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the bot (ws, webhook or sandbox mode, from the configuration)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, log_level: str = LOG_LEVEL) -> None:
+    """Run the bot (ws, webhook or sandbox mode, from the configuration). Without PUBLIC_BASE_URL, report
+    links point at the address it listens on."""
     import uvicorn
 
     from bot.app import create_app
 
-    _setup_logging()
+    _logging(log_level)
     settings = _settings()
     problems = settings.problems()
     if problems:
+        typer.echo(_say("cannot_start", count=len(problems)), err=True)
         for problem in problems:
             typer.echo(f"config: {problem}", err=True)
         raise typer.Exit(1)
+    settings = settings.served_at(host, port)
     if settings.mode.value == "sandbox":
-        typer.echo(f"沙盒模式：打开 http://{host}:{port}/ 试用（未配置 FEISHU_APP_ID）")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        typer.echo(_say("sandbox_url", url=settings.public_base_url.rstrip("/")))
+    # uvicorn's own logging config is off: its lines go through the bot's handler and its routine filter.
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=None)
 
 
 def playbook_problems(folder: Path) -> list[str]:
@@ -77,7 +129,7 @@ def check() -> None:
     if settings.playbook_dir.is_dir():
         problems += [f"playbook: {p}" for p in playbook_problems(settings.playbook_dir)]
     if not problems:
-        typer.echo(f"ok: mode={settings.mode.value}, database={settings.database_url.split('@')[-1]}")
+        typer.echo(_say("check_ok", mode=settings.mode.value, database=settings.database_url.split("@")[-1]))
     from bot.app import inbound_summary
 
     for line in inbound_summary(settings):
@@ -85,8 +137,7 @@ def check() -> None:
     if problems:
         for problem in problems:
             typer.echo(problem, err=True)
-        typer.echo(f"{len(problems)} problem(s) found", err=True)
-        raise typer.Exit(1)
+        raise _fail("problems_found", count=len(problems))
 
 
 class Format(StrEnum):
@@ -102,38 +153,46 @@ def retro(
     format: Format = typer.Option(Format.md, "--format", help="md | html | json"),
     out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
 ) -> None:
-    """The retrospective of an incident, as Markdown, HTML or JSON (built by the same flow as /复盘 and the link)."""
-    from sqlmodel import Session
-
+    """The retrospective of an incident, as Markdown, HTML or JSON (built by the same flow as /复盘 and the link).
+    `crisisbot incidents` lists the ids."""
     from bot.clock.now import utcnow
-    from bot.core import db
     from bot.incidents.models import Incident
     from bot.retro import compute as retro_data
     from bot.retro import flows as retro_flows
 
     settings = _settings()
     if incident_id is None and chat is None:
-        typer.echo("give an INCIDENT_ID or --chat CHAT_ID", err=True)
-        raise typer.Exit(2)
-    engine = db.make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            incident = (
-                session.get(Incident, incident_id)
-                if incident_id is not None
-                else (retro_data.latest_for_chat(session, chat))
-            )
-            if incident is None or (chat is not None and incident.chat_id != chat):
-                typer.echo(f"no such incident ({incident_id if incident_id is not None else 'chat ' + chat})", err=True)
-                raise typer.Exit(1)
-            text = retro_flows.document(session, incident, settings, format=format.value, now=utcnow())
-    finally:
-        engine.dispose()
-    if out is None:
-        typer.echo(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}", err=True)
+        raise _fail("which_incident", 2)
+    with _database(settings) as session:
+        incident = (
+            session.get(Incident, incident_id) if incident_id is not None else retro_data.latest_for_chat(session, chat)
+        )
+        if incident is None or (chat is not None and incident.chat_id != chat):
+            raise _fail("no_such_incident", which=incident_id if incident_id is not None else f"chat {chat}")
+        text = retro_flows.document(session, incident, settings, format=format.value, now=utcnow())
+    _write(text, out)
+
+
+@app.command()
+def incidents(chat: str | None = typer.Option(None, "--chat", help="only this chat id")) -> None:
+    """Every incident, newest first: id, chat, title, level, open or closed, start and close (local time)."""
+    from bot.clock.format import format_local
+    from bot.clock.now import utcnow
+    from bot.core.wording import render
+    from bot.incidents import service
+
+    settings = _settings()
+    year = utcnow().astimezone(settings.tz).year
+    with _database(settings) as session:
+        found = service.listed(session, chat)
+        times = {
+            i.id: {
+                "started": format_local(i.started_at, settings.tz, year=year),
+                "closed": format_local(i.closed_at, settings.tz, year=year) if i.closed_at else "",
+            }
+            for i in found
+        }
+        typer.echo(render("cli/incidents", incidents=found, times=times, chat=chat))
 
 
 class ReviewFormat(StrEnum):
@@ -165,7 +224,7 @@ def review(
     now = utcnow()
     try:
         which = Quarter.parse(quarter) if quarter else Quarter.of(now.astimezone(settings.tz).date())
-    except QuarterError as problem:
+    except QuarterError as problem:  # already Chinese (clock/quarter_problem)
         typer.echo(str(problem), err=True)
         raise typer.Exit(2) from None
     engine = db.make_engine(settings.database_url)
@@ -183,11 +242,7 @@ def review(
     finally:
         engine.dispose()
     text = json.dumps(data, ensure_ascii=False, indent=2) if format is ReviewFormat.json else review_markdown(data)
-    if out is None:
-        typer.echo(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}", err=True)
+    _write(text, out)
 
 
 @playbooks_app.command("export")
@@ -200,7 +255,7 @@ def playbooks_export(
 
     settings = _settings()
     folder = settings.playbook_dir
-    problems = playbook_problems(folder) if folder.is_dir() else [f"PLAYBOOK_DIR={folder} is not a folder"]
+    problems = playbook_problems(folder) if folder.is_dir() else [_say("not_a_folder", folder=folder)]
     if not problems:
         try:
             text = annual_plan.markdown(settings, today=utcnow().astimezone(settings.tz).date())
@@ -209,24 +264,19 @@ def playbooks_export(
     if problems:
         for problem in problems:
             typer.echo(f"playbook: {problem}", err=True)
-        typer.echo(f"{len(problems)} problem(s) found; nothing exported", err=True)
-        raise typer.Exit(1)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}", err=True)
+        raise _fail("nothing_exported", count=len(problems))
+    _write(text, out, nl=False)
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(log_level: str = LOG_LEVEL) -> None:
     """Apply database migrations."""
     from bot.core import db
 
-    _setup_logging()
+    _logging(log_level)
     settings = _settings()
     db.upgrade(settings.database_url)
-    typer.echo("database is at the latest revision")
+    typer.echo(_say("database_upgraded"))
 
 
 def main() -> None:  # pragma: no cover

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BUNDLED_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 
+LOOPBACK = "127.0.0.1"  # what a link names when the server listens on every interface
+
 FEISHU_DOMAINS = {"feishu": "https://open.feishu.cn", "lark": "https://open.larksuite.com"}
 
 
@@ -81,6 +83,16 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for a server listening on `host:port`: without PUBLIC_BASE_URL (environment or
+        `.env`), report links point at that address, so they open wherever the bot was started."""
+        if "public_base_url" in self.model_fields_set:
+            return self
+        shown = LOOPBACK if host in ("", "0.0.0.0", "::") else host
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return self.model_copy(update={"public_base_url": f"http://{shown}:{port}"})
 
     def chat_allowed(self, chat_id: str) -> bool:
         return not self.allowed_chat_ids or chat_id in self.allowed_chat_ids

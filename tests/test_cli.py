@@ -93,3 +93,48 @@ def test_check_says_which_inbound_transport_is_live_and_what_protects_it(tmp_pat
 
     sandbox = run(["check"], tmp_path)
     assert "sandbox web chat" in sandbox.stdout and "not mounted" in sandbox.stdout
+
+
+def test_incidents_lists_every_incident_so_retro_ids_can_be_found(tmp_path, db_url, chat):
+    chat.say("/危机 开启 面霜过敏 级别=1")
+    chat.say("/结束", minutes=300)
+    chat.say("/危机 开启 客服回复慢", minutes=400)
+    chat.chat_id = "oc_2"
+    chat.say("/危机 开启 竞品抹黑 类型=competitor_smear", minutes=500)
+
+    listed = run(["incidents"], tmp_path, DATABASE_URL=db_url)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0] == "共 3 起事件，进行中 2 起。"
+    assert lines[1].split("\t") == ["编号", "群", "标题", "级别", "状态", "开始", "结束"]
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines[2:5]}
+    assert rows["1"][:5] == ["1", "oc_1", "面霜过敏", "一级危机", "已结束"]
+    assert rows["1"][5].endswith("11月24日 09:00") and rows["1"][6].endswith("11月24日 14:00")
+    assert rows["2"][:5] == ["2", "oc_1", "客服回复慢", "二级危机", "进行中"] and rows["2"][6] == "—"
+    assert rows["3"][:5] == ["3", "oc_2", "竞品抹黑", "二级危机", "进行中"]
+    assert [line.split("\t")[0] for line in lines[2:5]] == ["3", "2", "1"]  # newest first
+    assert "crisisbot retro <编号>" in lines[-1]
+
+    one_chat = run(["incidents", "--chat", "oc_2"], tmp_path, DATABASE_URL=db_url)
+    assert one_chat.stdout.splitlines()[0] == "共 1 起事件，进行中 1 起（群 oc_2）。"
+    retro = run(["retro", rows["1"][0], "--format", "json"], tmp_path, DATABASE_URL=db_url)
+    assert retro.returncode == 0 and '"title": "面霜过敏"' in retro.stdout
+
+
+def test_cli_errors_are_chinese_first(tmp_path, db_url):
+    fresh = run(["incidents"], tmp_path, DATABASE_URL=db_url)
+    assert fresh.returncode == 1 and fresh.stderr.startswith("数据库还没有建表")
+    assert run(["db", "upgrade"], tmp_path, DATABASE_URL=db_url).returncode == 0
+    empty = run(["incidents"], tmp_path, DATABASE_URL=db_url)
+    assert empty.returncode == 0 and empty.stdout.startswith("还没有事件")
+
+    missing = run(["retro", "42"], tmp_path, DATABASE_URL=db_url)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("没有这个事件（42）；用 crisisbot incidents 查看全部事件")
+    unnamed = run(["retro"], tmp_path, DATABASE_URL=db_url)
+    assert unnamed.returncode == 2 and unnamed.stderr.startswith("请给出事件编号或 --chat 群 ID")
+
+    broken = run(["check"], tmp_path, DATABASE_URL=db_url, BOT_TIMEZONE="Mars/Base")
+    assert broken.returncode == 1 and broken.stderr.splitlines()[-1].startswith("发现 1 个问题")
+    refused = run(["serve"], tmp_path, DATABASE_URL=db_url, BOT_TIMEZONE="Mars/Base")
+    assert refused.returncode == 1 and refused.stderr.startswith("配置有 1 个问题，机器人未启动")

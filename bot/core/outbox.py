@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bot.core.models import OutboxMessage
 from bot.core.ratelimit import SendRate
 
 log = logging.getLogger(__name__)
+SLOW_SEND_SECONDS = 3.0  # a send slower than this is worth a warning
 
 _NAMESPACE = uuidlib.UUID("6f1c5a52-8d7e-4f7b-9a51-6c1f0b0e4d21")
 
@@ -141,6 +143,7 @@ def _deliver_one(engine: Engine, messenger: Messenger, row_id: int, *, max_attem
         if row is None:
             return "skipped"
         message = outbound_from_payload(json.loads(row.payload), row.content)
+        started = time.monotonic()
         try:
             row.sent_message_id = messenger.send(message, uuid=row.uuid)
         except SendError as exc:
@@ -171,6 +174,16 @@ def _deliver_one(engine: Engine, messenger: Messenger, row_id: int, *, max_attem
         row.sent_at = now_fn()
         session.add(row)
         session.commit()
+        seconds = time.monotonic() - started
+        log.log(
+            logging.WARNING if seconds > SLOW_SEND_SECONDS else logging.INFO,
+            "sent %s %s to chat %s in %.0f ms%s",
+            row.kind,
+            row.uuid,
+            row.chat_id,
+            seconds * 1000,
+            f" ({row.ref})" if row.ref else "",
+        )
         return "sent"
 
 

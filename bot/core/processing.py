@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from bot.core.router import Context, Router
 from bot.core.wording import say
 
 log = logging.getLogger(__name__)
+SLOW_EVENT_SECONDS = 3.0  # handling an event slower than this is worth a warning
 
 Adapter = Callable[[dict[str, Any]], Event]
 
@@ -49,6 +51,7 @@ class Processor:
 
     def process_one(self, row_id: int) -> str:
         label = f"inbox row {row_id}"
+        started = time.monotonic()
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 row = inbox.claim(session, row_id)
@@ -60,6 +63,16 @@ class Processor:
                 outbox.enqueue(session, replies, key=row.event_id)
                 inbox.mark_done(session, row)
                 session.commit()
+                seconds = time.monotonic() - started
+                log.log(
+                    logging.WARNING if seconds > SLOW_EVENT_SECONDS else logging.INFO,
+                    "event %s (%s) in chat %s handled in %.0f ms, %d message(s) queued",
+                    row.event_id,
+                    type(event).__name__,
+                    row.chat_id or "-",
+                    seconds * 1000,
+                    len(replies),
+                )
                 return "done"
         except Exception as exc:
             log.exception("processing %s failed", label)

@@ -110,3 +110,11 @@ def sent_message_of(session: Session, ref: str) -> str | None:
         .limit(1)
     )
     return session.exec(stmt).first()
+
+
+def listed(session: Session, chat_id: str | None = None) -> list[Incident]:
+    """Every incident (of one chat when given), newest first: what `crisisbot incidents` shows."""
+    stmt = select(Incident).order_by(Incident.opened_at.desc(), Incident.id.desc())
+    if chat_id is not None:
+        stmt = stmt.where(Incident.chat_id == chat_id)
+    return list(session.exec(stmt))

@@ -6,18 +6,23 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from bot.core.messages import Mention
+from bot.core.models import OutboxMessage
 from bot.core.runtime import Runtime
 from bot.core.wording import environment, render
 from bot.sandbox import events
 from bot.sandbox.members import BOT, CHAT_NAME, DEFAULT_CHAT, MEMBERS, name_of
 from bot.sandbox.models import SandboxMessage
+
+FILE_KINDS = ("file", "image")
+FILE_TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}
 
 
 class PostMessage(BaseModel):
@@ -81,10 +86,31 @@ def router(runtime: Runtime) -> APIRouter:
                 "kind": row.kind,
                 "text": row.text,
                 "card": json.loads(row.payload) if row.payload else None,
+                "file_url": f"/sandbox/api/files/{row.id}" if row.kind in FILE_KINDS else None,
                 "at": row.created_at.isoformat(),
             }
             for row in rows
         ]
+
+    @api.get("/sandbox/api/files/{row_id}")
+    def sent_file(row_id: int) -> Response:
+        """A file or image the bot sent: the bytes kept with its outbox row. A file downloads (the Markdown
+        retro opens in the editor it belongs to); an image shows inline."""
+        with Session(runtime.engine) as session:
+            row = session.get(SandboxMessage, row_id)
+            if row is None or not row.from_bot or row.kind not in FILE_KINDS or row.uuid is None:
+                raise HTTPException(404)
+            sent = session.exec(select(OutboxMessage).where(OutboxMessage.uuid == row.uuid)).first()
+        if sent is None or sent.content is None:
+            raise HTTPException(404)
+        if row.kind == "image":
+            return Response(sent.content, media_type="image/png")
+        name = row.text or f"file-{row_id}"
+        return Response(
+            sent.content,
+            media_type=FILE_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream"),
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
 
     @api.post("/sandbox/api/messages", status_code=202)
     def post_message(body: PostMessage) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time as timer
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -36,6 +37,7 @@ from bot.steps.models import IncidentStep
 log = logging.getLogger(__name__)
 
 STAGES = ("remind", "overdue", "escalate")
+SLOW_SWEEP_SECONDS = 5.0  # a sweep slower than this is worth a warning (the interval is 15 s)
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,21 @@ def _lock(session: Session) -> bool:
 
 
 def sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
-    """Queue everything due for every open incident; returns how many messages were queued."""
+    """Queue everything due for every open incident; returns how many messages were queued. A sweep that
+    queued something is logged at INFO; one that found nothing (the usual case) only at DEBUG."""
+    started = timer.monotonic()
+    queued = _sweep(engine, settings, now=now)
+    seconds = timer.monotonic() - started
+    if seconds > SLOW_SWEEP_SECONDS:
+        log.warning("sweep took %.1f s (queued %d message(s))", seconds, queued)
+    elif queued:
+        log.info("sweep queued %d message(s) in %.0f ms", queued, seconds * 1000)
+    else:
+        log.debug("sweep found nothing due (%.0f ms)", seconds * 1000)
+    return queued
+
+
+def _sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
     try:
         library = load_playbooks(settings.playbook_dir)
     except PlaybookError:

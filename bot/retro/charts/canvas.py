@@ -3,7 +3,9 @@ the colours, the time axis in the display zone, and the “暂无数据” image
 
 Chinese labels need a CJK font: Noto Sans CJK SC when matplotlib knows it, else the first CJK font file found
 among known paths and the system's fonts; without one a warning is logged once and the default font is used
-(Chinese then renders as boxes, but nothing crashes)."""
+(Chinese then renders as boxes, but nothing crashes). Titles are bold only when the family has a bold face
+(a sibling `-Bold` file is registered when found); otherwise they are drawn in the regular weight rather than
+asking matplotlib for a weight it cannot find (it would warn on every chart)."""
 
 from __future__ import annotations
 
@@ -98,6 +100,40 @@ def cjk_family() -> str | None:
     return None
 
 
+BOLD = 600  # matplotlib's numeric weights: a face this heavy or heavier is bold
+
+
+@lru_cache(maxsize=1)
+def heading_weight() -> str:
+    """ "bold" when the chart font has a bold face (registering a `-Bold` sibling of its file if needed), else
+    "normal"."""
+    family = cjk_family()
+    if family is None:
+        return "bold"  # DejaVu Sans, bundled with matplotlib, has one
+    if _has_bold(family):
+        return "bold"
+    for entry in list(font_manager.fontManager.ttflist):
+        sibling = Path(entry.fname.replace("-Regular", "-Bold"))
+        if entry.name == family and sibling.name != Path(entry.fname).name and sibling.is_file():
+            try:
+                font_manager.fontManager.addfont(str(sibling))
+            except (OSError, RuntimeError, ValueError) as exc:
+                log.debug("cannot use font %s: %s", sibling, exc)
+            break
+    if _has_bold(family):
+        return "bold"
+    log.info("font %s has no bold face: chart titles are drawn in its regular weight", family)
+    return "normal"
+
+
+def _has_bold(family: str) -> bool:
+    return any(entry.name == family and _weight(entry.weight) >= BOLD for entry in font_manager.fontManager.ttflist)
+
+
+def _weight(value: int | str) -> int:
+    return value if isinstance(value, int) else font_manager.weight_dict.get(value, 400)
+
+
 def _cjk_font_files() -> list[str]:
     found = [path for path in KNOWN_CJK_FILES if Path(path).is_file()]
     try:
@@ -117,7 +153,7 @@ def _rc() -> dict:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titlesize": 13,
-        "axes.titleweight": "bold",
+        "axes.titleweight": heading_weight(),
         "axes.labelsize": 10,
         "xtick.labelsize": 9,
         "ytick.labelsize": 9,
@@ -144,7 +180,7 @@ def empty_chart(title: str, note: str | None = None) -> bytes:
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         ax.set_axis_off()
-        ax.text(0.5, 0.72, title, ha="center", va="center", fontsize=12, fontweight="bold", color="#343a40")
+        ax.text(0.5, 0.72, title, ha="center", va="center", fontsize=12, fontweight=heading_weight(), color="#343a40")
         ax.text(0.5, 0.3, note, ha="center", va="center", fontsize=11, color="#868e96")
 
     return render(draw, size=(5, 1.4))

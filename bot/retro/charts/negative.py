@@ -12,7 +12,17 @@ from matplotlib.ticker import FuncFormatter
 
 from bot.clock.format import format_clock
 from bot.core import labels
-from bot.retro.charts.canvas import COLORS, all_times, empty_chart, incident_tz, render, short, time_axis, time_of
+from bot.retro.charts.canvas import (
+    COLORS,
+    all_times,
+    empty_chart,
+    heading_weight,
+    incident_tz,
+    render,
+    short,
+    time_axis,
+    time_of,
+)
 from bot.retro.charts.inputs import ChartInputs
 from bot.retro.phrases import chart
 from bot.retro.propagation import ESCALATION_POINTS
@@ -54,7 +64,7 @@ def negative_chart(retro: dict, *, inputs: ChartInputs, tz: tzinfo | None = None
                 ha="center",
                 fontsize=8.5,
                 color=COLORS["negative"],
-                fontweight="bold",
+                fontweight=heading_weight(),
             )
         line = chart("alert_line", percent=f"{alert * 100:g}")
         ax.axhline(alert * 100, color=COLORS["alert"], linestyle="--", linewidth=1.3, label=line)
