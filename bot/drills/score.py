@@ -15,6 +15,7 @@ from bot.library import drills as drill_files
 from bot.library.playbooks import Library
 from bot.retro.compute import listed_steps
 from bot.scheduling.ledger import Ledger
+from bot.steps import states
 from bot.timeline import samples
 from bot.timeline import service as timeline
 
@@ -64,10 +65,7 @@ def score(
     peak = max((s.value for s in samples.series(session, incident.id, "negative_ratio")), default=None)
     scored = []
     for step in listed_steps(session, incident, playbook, peak):
-        if step.done_at is not None:
-            met: bool | None = step.done_at <= step.due_at
-        else:
-            met = False if step.due_at <= ended else None
+        met = states.verdict(states.state_at(applies=True, due_at=step.due_at, done_at=step.done_at, at=ended))
         scored.append(
             StepScore(
                 step.id,
