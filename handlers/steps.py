@@ -53,15 +53,7 @@ def _incident_step(action: CardAction, ctx: Context) -> tuple[Incident, Playbook
 
 
 def _card_update(ctx: Context, incident: Incident, playbook: Playbook, role: str, action: CardAction) -> Outbound:
-    return step_flows.role_card(
-        ctx.session,
-        incident,
-        playbook,
-        role,
-        settings=ctx.settings,
-        now=action.created_at,
-        update_message_id=action.message_id,
-    )
+    return step_flows.role_card(ctx.session, incident, playbook, role, settings=ctx.settings, now=action.created_at)
 
 
 @commands.action("step_done")
@@ -74,7 +66,6 @@ def press_done(action: CardAction, ctx: Context) -> Reply:
         row,
         at=action.created_at,
         by=action.user_id,
-        card_message_id=action.message_id,
         settings=ctx.settings,
     )
     return notes or None  # a double click changes nothing

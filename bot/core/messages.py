@@ -149,6 +149,8 @@ class Outbound:
     reply_to: str = ""  # message id to reply to (threads the answer under it)
     update_message_id: str = ""  # card: update this message in place instead of sending
     ref: str = ""  # what the message is to us (e.g. "incident:3:card"), to find it again by its id
+    live: Literal["", "latest", "superseded"] = ""  # "latest": one message per `ref`, later versions update
+    # it in place (bot.core.live_messages); "superseded": mark `update_message_id` as replaced by a newer one
 
     def payload(self) -> dict[str, Any]:
         """JSON-able description without the binary content (kept apart in the outbox)."""

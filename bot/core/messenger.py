@@ -17,9 +17,19 @@ class SendError(Exception):
         self.retry_after = retry_after
 
 
+class NotEditable(SendError):
+    """The message can no longer be updated in place (too old to edit, recalled, gone). `visible`: it still
+    shows in the chat, so the newer version must say it replaces it."""
+
+    def __init__(self, message: str, *, visible: bool) -> None:
+        super().__init__(message, retryable=False)
+        self.visible = visible
+
+
 class Messenger(Protocol):
     def send(self, message: Outbound, *, uuid: str) -> str:
-        """Deliver `message`; return the transport's message id. `uuid` makes retries idempotent."""
+        """Deliver `message`; return the transport's message id. `uuid` makes retries idempotent. With
+        `update_message_id`, update that message in place instead (NotEditable when it cannot be)."""
         ...
 
 

@@ -52,6 +52,20 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = when(nullable=True)
 
 
+class LiveMessage(SQLModel, table=True):
+    """One message per `ref` kept up to date in place (a role's task card): the transport's id of its live
+    version, and a fingerprint of what the last queued version shows (its owner decides when it is stale)."""
+
+    __tablename__ = "live_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=64, unique=True)  # the Outbound ref, e.g. "incident:3:steps:ops"
+    message_id: str | None = Field(default=None, max_length=128)  # None until the first version is delivered
+    shown: str | None = Field(default=None, max_length=64)  # fingerprint of the last queued version
+    sent_at: datetime | None = when(nullable=True)  # when the live version was first sent
+    updated_at: datetime = when(default=True)
+
+
 class AppState(SQLModel, table=True):
     """Install-wide values that must survive restarts (e.g. the report signing secret)."""
 

@@ -1,5 +1,6 @@
 """The durable outbox: every send is written in the same transaction as the work that
-caused it, then delivered with an idempotency uuid, retried with backoff, in order per chat."""
+caused it, then delivered with an idempotency uuid, retried with backoff, in order per chat.
+A live message (a role's task card) is sent once and updated in place after (bot.core.live_messages)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock.now import utcnow
+from bot.core import live_messages
 from bot.core.messages import Outbound, outbound_from_payload
 from bot.core.messenger import Messenger, SendError
 from bot.core.models import OutboxMessage
@@ -145,7 +147,14 @@ def _deliver_one(engine: Engine, messenger: Messenger, row_id: int, *, max_attem
         message = outbound_from_payload(json.loads(row.payload), row.content)
         started = time.monotonic()
         try:
-            row.sent_message_id = messenger.send(message, uuid=row.uuid)
+            if message.live:
+                row.sent_message_id, marks = live_messages.deliver(
+                    session, messenger, message, uuid=row.uuid, now=now_fn()
+                )
+                for mark in marks:
+                    enqueue(session, [mark], key=live_messages.mark_key(mark.update_message_id))
+            else:
+                row.sent_message_id = messenger.send(message, uuid=row.uuid)
         except SendError as exc:
             row.attempts += 1
             row.last_error = str(exc)[-2000:]

@@ -30,7 +30,7 @@ from lark_oapi.core.token.manager import TokenManager
 
 from bot.config import Settings
 from bot.core.messages import Inbound, Outbound
-from bot.core.messenger import ReadError, SendError
+from bot.core.messenger import NotEditable, ReadError, SendError
 from bot.feishu import events, render
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 INVALID_TOKEN_CODES = {99991661, 99991663, 99991664, 99991665, 99991668}
 RATE_LIMIT_CODES = {99991400, 230020, 11232, 11233, 11247}
 RETRYABLE_CODES = RATE_LIMIT_CODES | {1000, 1001, 1500, 1504, 2200, 99991401, 99991672}
+EDIT_WINDOW_PASSED = 230031  # a message can only be updated within 14 days of sending; it stays in the chat
+RECALLED = 230011  # the message was recalled: nothing to update, nothing left to see
 
 
 def build_client(settings: Settings) -> lark.Client:
@@ -150,6 +152,8 @@ class FeishuMessenger:
         detail = f"{what}: HTTP {status}, code {code}: {response.msg}"
         if code in INVALID_TOKEN_CODES:
             raise InvalidToken(detail, retryable=True)
+        if code in (EDIT_WINDOW_PASSED, RECALLED):
+            raise NotEditable(detail, visible=code == EDIT_WINDOW_PASSED)
         if code in RATE_LIMIT_CODES or status == 429:
             raise SendError(detail, retryable=True, retry_after=1.0)
         if status >= 500 or code in RETRYABLE_CODES:

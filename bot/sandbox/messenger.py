@@ -1,4 +1,5 @@
-"""Sandbox Messenger: the bot's messages land in the sandbox transcript table."""
+"""Sandbox Messenger: the bot's messages land in the sandbox transcript table; a card update replaces the
+card in its bubble."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.core.mentions import split
 from bot.core.messages import Outbound
+from bot.core.messenger import NotEditable
 from bot.sandbox.members import BOT, name_of
 from bot.sandbox.models import SandboxMessage
 
@@ -28,13 +30,7 @@ class SandboxMessenger:
             if existing is not None:
                 return f"sb_{existing.id}"
             if message.update_message_id:
-                row = session.get(SandboxMessage, int(message.update_message_id.removeprefix("sb_")))
-                if row is not None and message.card is not None:
-                    row.payload = json.dumps(_card(message), ensure_ascii=False)
-                    row.text = plain_text(message.card.title)
-                    session.add(row)
-                    session.commit()
-                return message.update_message_id
+                return self._update(session, message)
             row = SandboxMessage(
                 uuid=uuid,
                 chat_id=message.chat_id,
@@ -50,6 +46,18 @@ class SandboxMessenger:
             session.add(row)
             session.commit()
             return f"sb_{row.id}"
+
+    def _update(self, session: Session, message: Outbound) -> str:
+        """The same bubble, replaced: the page redraws it (its revision moves on)."""
+        row_id = message.update_message_id.removeprefix("sb_")
+        row = session.get(SandboxMessage, int(row_id)) if row_id.isdigit() else None
+        if row is None or not row.from_bot or row.kind != "card" or message.card is None:
+            raise NotEditable(f"no card {message.update_message_id} to update", visible=False)
+        row.payload = json.dumps(_card(message), ensure_ascii=False)
+        row.text = plain_text(message.card.title)
+        session.add(row)
+        session.commit()
+        return message.update_message_id
 
 
 def _card(message: Outbound) -> dict:

@@ -25,6 +25,14 @@ class SandboxMessage(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text())
     payload: str | None = Field(default=None, sa_type=sa.Text())
     created_at: datetime = when(default=True)
+    revision: int = Field(default=0, index=True)  # moves on at every insert and update: what the page redraws
+
+
+@sa.event.listens_for(SandboxMessage, "before_insert")
+@sa.event.listens_for(SandboxMessage, "before_update")
+def _next_revision(_mapper, _connection, row: SandboxMessage) -> None:
+    """One counter over the transcript, computed in the statement itself (writes to it are serialised)."""
+    row.revision = sa.select(sa.func.coalesce(sa.func.max(SandboxMessage.revision), 0) + 1).scalar_subquery()
 
 
 # ---- incidents ------------------------------------------------------------------------------

@@ -69,17 +69,21 @@ def router(runtime: Runtime) -> APIRouter:
         return template.render(members=MEMBERS, bot=BOT, chat_id=DEFAULT_CHAT, chat_name=CHAT_NAME)
 
     @api.get("/sandbox/api/messages")
-    def transcript(chat_id: str = DEFAULT_CHAT, after: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    def transcript(
+        chat_id: str = DEFAULT_CHAT, after: int = Query(0, ge=0), since: int | None = Query(None, ge=0)
+    ) -> list[dict[str, Any]]:
+        """Messages after id `after`; with `since` (what the page polls), those written or updated after that
+        revision, so a card updated in place is drawn again in its bubble."""
+        query = select(SandboxMessage).where(SandboxMessage.chat_id == chat_id, SandboxMessage.id > after)
+        if since is not None:
+            query = query.where(SandboxMessage.revision > since)
+        order = SandboxMessage.id if since is None else SandboxMessage.revision
         with Session(runtime.engine) as session:
-            rows = session.exec(
-                select(SandboxMessage)
-                .where(SandboxMessage.chat_id == chat_id, SandboxMessage.id > after)
-                .order_by(SandboxMessage.id)
-                .limit(500)
-            ).all()
+            rows = session.exec(query.order_by(order).limit(500)).all()
         return [
             {
                 "id": row.id,
+                "revision": row.revision,
                 "message_id": f"sb_{row.id}",
                 "sender_name": row.sender_name,
                 "from_bot": row.from_bot,

@@ -129,12 +129,13 @@ def sweep_incident(
     if playbook is None:
         return []
     rows = steps.sync(session, incident, playbook)
-    messages: list[Outbound] = []
-    for role, role_rows in unprompted(rows).items():
-        for row in role_rows:
-            row.prompted_at = now
-            session.add(row)
-        messages.append(step_flows.role_card(session, incident, playbook, role, settings=settings, now=now))
+    fresh = unprompted(rows)
+    for row in (row for role_rows in fresh.values() for row in role_rows):
+        row.prompted_at = now
+        session.add(row)
+    messages = step_flows.role_cards_due(
+        session, incident, playbook, rows, fresh=set(fresh), settings=settings, now=now
+    )
     for due in due_stages(session, incident, playbook, rows, now):
         messages.append(step_flows.stage_notice(session, incident, playbook, due, settings=settings, now=now))
     return messages

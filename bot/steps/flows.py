@@ -1,18 +1,23 @@
-"""Step messages with the data they need: the group's roster, the role's step rows, the level's lead,
-the role card already in the chat (updated in place). Reads only; the step writes are in service.py."""
+"""Step messages with the data they need: the group's roster, the role's step rows, the level's lead. One live
+card per role per incident (bot.core.live_messages): a card queued here records what it shows, and when the
+level, deadlines, steps or owners change, the role's card is queued again and lands on the same message.
+The step writes are in service.py."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.core import live_messages
 from bot.core.messages import Outbound
 from bot.incidents import roster
-from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
+from bot.incidents.roster import Member
 from bot.library.playbooks import Library, Playbook
 from bot.library.playbooks import load as load_playbooks
 from bot.steps import messaging
@@ -63,21 +68,16 @@ def done_by_button(
     *,
     at: datetime,
     by: str,
-    card_message_id: str,
     settings: Settings,
 ) -> list[Outbound]:
-    """The 完成 button: complete the step, confirm it, and update the pressed card in place (once: a
-    double click changes nothing and says nothing)."""
+    """The 完成 button: complete the step, confirm it, and update the role's card in place (once: a double
+    click changes nothing and says nothing)."""
     completion = step_service.complete(session, incident, playbook, row, at=at, by=by)
     if completion.outcome in messaging.SILENT:
         return []
     notes = completion_notes(session, incident, [completion], settings=settings, now=at)
-    if not any(n.update_message_id == card_message_id for n in notes):
-        notes.append(
-            role_card(
-                session, incident, playbook, row.role, settings=settings, now=at, update_message_id=card_message_id
-            )
-        )
+    if not any(n.ref == messaging.role_card_ref(incident.id, row.role) for n in notes):
+        notes.append(role_card(session, incident, playbook, row.role, settings=settings, now=at))
     return notes
 
 
@@ -87,28 +87,75 @@ def lead_role(library: Library, incident: Incident) -> str:
 
 
 def role_card(
+    session: Session, incident: Incident, playbook: Playbook, role: str, *, settings: Settings, now: datetime
+) -> Outbound:
+    """The role's live card (its active steps, owners and buttons), recorded as what the chat now shows."""
+    rows, members, lead = _card_data(session, incident, role, settings=settings)
+    ref = messaging.role_card_ref(incident.id, role)
+    live_messages.note_shown(session, ref, _fingerprint(incident, playbook, role, rows, members, lead), now=now)
+    return messaging.role_card(
+        incident, playbook, role, rows, members=members, lead_role=lead, settings=settings, now=now
+    )
+
+
+def role_cards_due(
     session: Session,
     incident: Incident,
     playbook: Playbook,
-    role: str,
+    rows: list[IncidentStep],
     *,
+    fresh: set[str],
     settings: Settings,
     now: datetime,
-    update_message_id: str = "",
-) -> Outbound:
-    """The role's card: its active steps, owners and buttons."""
+) -> list[Outbound]:
+    """The role cards to queue now: the `fresh` roles (steps not yet announced), and every role whose card shows
+    something else than it would now (a level change moved deadlines, a step was done, owners changed). Each
+    updates the role's card in place once there is one."""
+    members = roster.roster(session, incident.chat_id)
+    lead = lead_role(load_playbooks(settings.playbook_dir), incident)
+    cards = []
+    for role in dict.fromkeys(r.role for r in rows if r.active):
+        if role not in fresh:
+            shown = live_messages.shown(session, messaging.role_card_ref(incident.id, role))
+            card_rows = [r for r in rows if r.role == role and r.active]
+            if shown is None or shown == _fingerprint(incident, playbook, role, card_rows, members, lead):
+                continue
+        cards.append(role_card(session, incident, playbook, role, settings=settings, now=now))
+    return cards
+
+
+def _card_data(
+    session: Session, incident: Incident, role: str, *, settings: Settings
+) -> tuple[list[IncidentStep], dict[str, list[Member]], str]:
+    """What a role's card shows: its active step rows, the group's roster, the level's lead role."""
     rows = [r for r in step_service.for_incident(session, incident.id) if r.role == role and r.active]
-    return messaging.role_card(
-        incident,
-        playbook,
-        role,
-        rows,
-        members=roster.roster(session, incident.chat_id),
-        lead_role=lead_role(load_playbooks(settings.playbook_dir), incident),
-        settings=settings,
-        now=now,
-        update_message_id=update_message_id,
-    )
+    lead = lead_role(load_playbooks(settings.playbook_dir), incident)
+    return rows, roster.roster(session, incident.chat_id), lead
+
+
+def _fingerprint(
+    incident: Incident,
+    playbook: Playbook,
+    role: str,
+    rows: list[IncidentStep],
+    members: dict[str, list[Member]],
+    lead: str,
+) -> str:
+    """What a role card shows apart from the passing of time: level, steps with deadlines and states, people."""
+
+    def when(at: datetime | None) -> str:
+        return at.isoformat() if at else ""
+
+    steps = []
+    for row in rows:
+        step = playbook.step(row.step_id)
+        steps.append(
+            [row.step_id, row.status, when(row.due_at), when(row.done_at), row.claimed_by, row.approved_by]
+            + ([step.title, step.hint, step.approver] if step else [])
+        )
+    people = [[m.user_id for m in members.get(role, [])], [m.user_id for m in members.get(lead, [])]]
+    shown = json.dumps([incident.level, incident.title, steps, people], ensure_ascii=False, default=str)
+    return hashlib.sha256(shown.encode()).hexdigest()
 
 
 def stage_notice(
@@ -129,18 +176,15 @@ def stage_notice(
 def completion_notes(
     session: Session, incident: Incident, completions: list[Completion], *, settings: Settings, now: datetime
 ) -> list[Outbound]:
-    """A short confirmation per completed step, and the role cards already sent updated in place."""
+    """A short confirmation per completed step, and the role cards already in the chat updated in place."""
     playbook = load_playbooks(settings.playbook_dir).playbooks.get(incident.playbook)
     if playbook is None:
         return []
     spoken = [c for c in completions if c.outcome not in messaging.SILENT]
     out = [messaging.completion_note(incident, playbook, c, settings=settings, now=now) for c in spoken]
-    for role in {c.row.role for c in spoken}:
-        card_id = incident_service.sent_message_of(session, messaging.role_card_ref(incident.id, role))
-        if card_id:
-            out.append(
-                role_card(session, incident, playbook, role, settings=settings, now=now, update_message_id=card_id)
-            )
+    for role in dict.fromkeys(c.row.role for c in spoken):
+        if live_messages.shown(session, messaging.role_card_ref(incident.id, role)) is not None:
+            out.append(role_card(session, incident, playbook, role, settings=settings, now=now))
     return out
 
 

@@ -22,7 +22,7 @@ SILENT = ("already", "not_active")  # completion outcomes that say nothing
 
 
 def role_card_ref(incident_id: int, role: str) -> str:
-    """The outbox ref of a role's step card (a completion updates it in place)."""
+    """The outbox ref of a role's step card: one live card per role per incident, updated in place."""
     return f"incident:{incident_id}:steps:{role}"
 
 
@@ -79,9 +79,9 @@ def role_card(
     lead_role: str,
     settings: Settings,
     now: datetime,
-    update_message_id: str = "",
 ) -> Outbound:
-    """One card per role: its active steps (`rows`) with deadline, hint, owners, state and buttons."""
+    """One card per role: its active steps (`rows`) with deadline, hint, owners, state and buttons. The role's
+    live card: a later version updates the one in the chat in place."""
     lines = step_lines(playbook, rows, members=members, settings=settings, now=now)
     body = (
         environment()
@@ -119,8 +119,8 @@ def role_card(
         chat_id=incident.chat_id,
         kind="card",
         card=card,
-        update_message_id=update_message_id,
         ref=role_card_ref(incident.id, role),
+        live="latest",
     )
 
 

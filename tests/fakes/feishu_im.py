@@ -12,14 +12,18 @@ from typing import Any
 
 from tests.fakes.feishu_server import (
     CODE_BOT_NOT_IN_CHAT,
+    CODE_EDIT_WINDOW_PASSED,
     CODE_FIELD_VALIDATION,
     CODE_INVALID_CONTENT,
+    CODE_RECALLED,
     Call,
     OpenApiServer,
     Reply,
     error,
     ok,
 )
+
+EDIT_WINDOW_MS = 14 * 86_400_000  # PATCH /im/v1/messages/:id works only within 14 days of sending
 
 
 def history_item(
@@ -139,6 +143,21 @@ class ImEndpoints(OpenApiServer):
         with self._lock:
             return [dict(u) for u in self._card_updates]
 
+    def current(self, message_id: str) -> dict[str, Any]:
+        """A sent message as the chat shows it now (its content after every update)."""
+        with self._lock:
+            return dict(self._messages[message_id])
+
+    def age(self, message_id: str, days: float) -> None:
+        """Make a sent message `days` older (past 14 days Feishu refuses to update it)."""
+        with self._lock:
+            self._messages[message_id]["create_time"] -= int(days * 86_400_000)
+
+    def recall(self, message_id: str) -> None:
+        """The message is recalled (an admin took it back): updates to it are refused."""
+        with self._lock:
+            self._messages[message_id]["recalled"] = True
+
     # ----- messages --------------------------------------------------------------------------
 
     def _message_data(self, record: dict[str, Any], raw_content: str) -> dict[str, Any]:
@@ -230,9 +249,13 @@ class ImEndpoints(OpenApiServer):
             return error(CODE_FIELD_VALIDATION, "field validation failed")
         with self._lock:
             record = self._messages.get(message_id)
-        # Feishu only lets an app update interactive cards it sent itself.
+        # Feishu only lets an app update interactive cards it sent itself, not recalled, within 14 days.
         if record is None or record["msg_type"] != "interactive":
             return error(CODE_INVALID_CONTENT, "message is not an interactive card sent by this app")
+        if record.get("recalled"):
+            return error(CODE_RECALLED, "The message is recalled.")
+        if time.time() * 1000 - record["create_time"] > EDIT_WINDOW_MS:
+            return error(CODE_EDIT_WINDOW_PASSED, "Message can only be modified within 14 days after sending.")
         try:
             content = json.loads(raw_content)
         except ValueError:

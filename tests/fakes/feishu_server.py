@@ -36,6 +36,8 @@ CODE_CHAT_RATE_LIMIT = 230020  # per-chat message frequency limit (5 QPS), HTTP 
 CODE_INVALID_CONTENT = 230001  # invalid message content / parameters
 CODE_FIELD_VALIDATION = 99992402  # "field validation failed"
 CODE_BOT_NOT_IN_CHAT = 230002  # "Bot/User can NOT be out of the chat."
+CODE_RECALLED = 230011  # "The message is recalled."
+CODE_EDIT_WINDOW_PASSED = 230031  # "Message can only be modified within 14 days after sending."
 CODE_APP_SECRET_INVALID = 10014  # "app secret invalid"
 
 _HTTP_STATUS_FOR_CODE = {CODE_RATE_LIMIT: 429}
@@ -71,6 +73,7 @@ class FailureRule:
     path_prefix: str
     remaining: int
     reply: Reply
+    method: str | None = None  # only requests with this HTTP method (e.g. "PATCH"); None: any
 
 
 def reset_lark_token_cache() -> None:
@@ -203,8 +206,9 @@ class OpenApiServer:
         code: int = 0,
         path_prefix: str = "/open-apis/im/",
         raw_body: bytes | None = None,
+        method: str | None = None,
     ) -> None:
-        """The next ``n`` requests under ``path_prefix`` answer HTTP ``status``.
+        """The next ``n`` requests under ``path_prefix`` (only ``method`` ones when given) answer HTTP ``status``.
 
         The body is ``{"code": code or status, "msg": ...}``, or ``raw_body`` verbatim (e.g. an
         HTML gateway page, which makes lark-oapi raise while parsing JSON).
@@ -214,7 +218,7 @@ class OpenApiServer:
         else:
             reply = error(code or status, "injected failure", status=status)
         with self._lock:
-            self._failures.append(FailureRule(path_prefix, n, reply))
+            self._failures.append(FailureRule(path_prefix, n, reply, method))
 
     def recover(self) -> None:
         """Drop every pending injected failure: the service is healthy again."""
@@ -278,7 +282,7 @@ class OpenApiServer:
         handler.wfile.write(reply.body)
 
     def _dispatch(self, call: Call) -> Reply:
-        injected = self._take_failure(call.path)
+        injected = self._take_failure(call.path, call.method)
         if injected is not None:
             return injected
         for method, pattern, route in self._routes:
@@ -291,10 +295,10 @@ class OpenApiServer:
                 return route(call, *match.groups())
         return json_reply(404, {"code": 404, "msg": "404 page not found"})
 
-    def _take_failure(self, path: str) -> Reply | None:
+    def _take_failure(self, path: str, method: str) -> Reply | None:
         with self._lock:
             for rule in self._failures:
-                if rule.remaining > 0 and path.startswith(rule.path_prefix):
+                if rule.remaining > 0 and path.startswith(rule.path_prefix) and rule.method in (None, method):
                     rule.remaining -= 1
                     return rule.reply
         return None
