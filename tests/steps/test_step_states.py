@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.clock.quarters import Quarter
+from bot.followups import messaging as followup_messaging
 from bot.followups import review
 from bot.incidents.models import Incident
 from bot.library.lexicon import load as load_lexicon
@@ -145,3 +146,5 @@ def test_the_quarterly_review_counts_only_due_steps(chat):
     assert [(i["steps_met"], i["steps_total"]) for i in doc["incidents"]] == [(1, 3), (0, 0)]
     [ratio] = [k for k in doc["kpis"] if k["id"] == "steps_met_ratio"]
     assert ratio["current"] == 0.3333  # 1 met of 3 due, not 1 of 10 listed
+    table = followup_messaging.markdown(doc)
+    assert "| 1/3 |" in table and "| 无到期步骤 |" in table
