@@ -105,7 +105,7 @@ def steps_gantt(retro: dict, *, now: datetime, tz: tzinfo | None = None, titles:
                 Line2D([], [], color=COLORS["deadline"], linewidth=2.2, label=chart("gantt_deadline")),
             ],
             loc="upper center",
-            bbox_to_anchor=(0.5, -0.14),
+            bbox_to_anchor=(0.5, -0.24),
             ncol=5,
         )
 
