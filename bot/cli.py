@@ -10,10 +10,38 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
 
 from bot.config import Settings
 
-app = typer.Typer(help="crisis-retro-bot: 小红书危机公关舆情复盘飞书机器人", no_args_is_help=True, add_completion=False)
+
+class Commands(TyperGroup):
+    """`crisisbot`'s commands; a usage error (unknown option, bad value, missing argument) is told Chinese first
+    like every other error, with click's own English reason after it."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            typer.echo(_say("aborted"), err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:  # click's exceptions (typer vendors click; its UsageError has a ctx)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()
+            elif hasattr(exc, "ctx"):
+                where = exc.ctx.command_path if exc.ctx else "crisisbot"
+                typer.echo(_say("usage_error", problem=exc.format_message(), command=where), err=True)
+            else:
+                typer.echo(_say("command_error", problem=exc.format_message()), err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=Commands, help="crisis-retro-bot: 小红书危机公关舆情复盘飞书机器人", no_args_is_help=True, add_completion=False
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 playbooks_app = typer.Typer(help="Playbooks: export them for the annual risk plan.", no_args_is_help=True)

@@ -133,6 +133,10 @@ def test_cli_errors_are_chinese_first(tmp_path, db_url):
     assert missing.stderr.startswith("没有这个事件（42）；用 crisisbot incidents 查看全部事件")
     unnamed = run(["retro"], tmp_path, DATABASE_URL=db_url)
     assert unnamed.returncode == 2 and unnamed.stderr.startswith("请给出事件编号或 --chat 群 ID")
+    bad_value = run(["retro", "1", "--format", "pdf"], tmp_path, DATABASE_URL=db_url)
+    assert bad_value.returncode == 2
+    assert bad_value.stderr.startswith("用法有误，用 crisisbot retro --help 查看用法 / usage error: ")
+    assert "'pdf' is not one of" in bad_value.stderr
 
     broken = run(["check"], tmp_path, DATABASE_URL=db_url, BOT_TIMEZONE="Mars/Base")
     assert broken.returncode == 1 and broken.stderr.splitlines()[-1].startswith("发现 1 个问题")
