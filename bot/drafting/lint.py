@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.config import BUNDLED_PLAYBOOKS
+from bot.drafting.classifier import CodeModel, Model, features, shipped
 from bot.library.lexicon import (
     DRAFT_KINDS,
     SEVERITIES,
@@ -24,6 +25,7 @@ from bot.library.lexicon import (
     LintScoring,
     PhraseRule,
     RemedyRule,
+    SecondOpinion,
     load,
 )
 
@@ -31,6 +33,7 @@ KINDS = DRAFT_KINDS
 CODES = ("boilerplate", "exaggeration", "no_remedy", "no_empathy", "blame_shift", "too_formal", "length")
 # Order of findings of equal severity: what the seed stresses most first (a missing remedy before the n-th
 # boilerplate phrase), so a reader who sees only the first few still sees every kind of problem that matters.
+WHOLE_TEXT_CODES = ("no_remedy", "no_empathy")  # about what the draft lacks: the finding spans the whole text
 PRIORITY = ("no_remedy", "exaggeration", "blame_shift", "boilerplate", "no_empathy", "too_formal", "length")
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
@@ -57,11 +60,21 @@ class LintResult:
 
 
 def lint(text: str, kind: str = "reply", *, lexicon: Lexicon | None = None) -> LintResult:
-    """Findings (most severe first, then by `PRIORITY`, then by position) and a score for a draft of this kind."""
+    """Findings (most severe first, then by `PRIORITY`, then by position) and a score for a draft of this kind:
+    the rules' findings, reconsidered by the learned second opinion where the lexicon configures one."""
     if kind not in KINDS:
         raise ValueError(f"unknown draft kind {kind!r}; known: {', '.join(KINDS)}")
     rules = rules_of(lexicon)
-    findings = [
+    findings = rule_findings(text, kind, rules)
+    if rules.second_opinion is not None:
+        findings = reconsidered(findings, text, kind, rules.second_opinion, shipped(), rules)
+    findings.sort(key=lambda f: (-_RANK[f.severity], PRIORITY.index(f.code), f.span[0]))
+    return LintResult(score(findings, rules.scoring), findings)
+
+
+def rule_findings(text: str, kind: str, rules: LintRules) -> list[Finding]:
+    """What the word lists and patterns alone find."""
+    return [
         *boilerplate(text, kind, rules.boilerplate, rules.no_remedy),
         *phrases(text, kind, rules.exaggeration, "exaggeration"),
         *phrases(text, kind, rules.blame_shift, "blame_shift"),
@@ -70,8 +83,60 @@ def lint(text: str, kind: str = "reply", *, lexicon: Lexicon | None = None) -> L
         *too_formal(text, kind, rules.too_formal),
         *length(text, kind, rules.length),
     ]
-    findings.sort(key=lambda f: (-_RANK[f.severity], PRIORITY.index(f.code), f.span[0]))
-    return LintResult(score(findings, rules.scoring), findings)
+
+
+def reconsidered(
+    findings: list[Finding], text: str, kind: str, opinion: SecondOpinion, model: Model | None, rules: LintRules
+) -> list[Finding]:
+    """Per code, the model withdraws the rules' findings it is sure are wrong (below `drop_below`: “这杯退你” is a
+    remedy after all) and adds the ones the rules missed (from `add_at`: blame put on “其他食物”), pointing at the
+    sentence that reads most like it — where `may_withdraw` / `may_add` let it."""
+    if model is None:
+        return findings
+    grams = features(text, kind)
+    for code, how in opinion.codes.items():
+        code_model = model.codes.get(code)
+        if code_model is None or kind not in code_model.kinds:
+            continue
+        probability = code_model.probability_of(grams)
+        ours = [finding for finding in findings if finding.code == code]
+        if ours and probability < how.drop_below and may_withdraw(code, text, rules):
+            findings = [finding for finding in findings if finding.code != code]
+        elif not ours and probability >= how.add_at and may_add(code, text, kind, rules):
+            start, end = (0, len(text)) if code in WHOLE_TEXT_CODES else _likeliest_sentence(text, kind, code_model)
+            excerpt = text[start:end]
+            suggestion = _fill(how.suggestion, text=excerpt.strip())
+            findings = [*findings, Finding(code, how.severity, (start, end), suggestion, excerpt)]
+    return findings
+
+
+def may_withdraw(code: str, text: str, rules: LintRules) -> bool:
+    """The model may only fill the gaps of the action list (“这杯退你”, “实报实销”): where the rules recognise an action
+    — bound in another sentence (“可以退款。3天内公布结果”), negated (“暂不支持退款”) or refused (“已过退货期限，没法再
+    退了”) — or the draft leaves a 【待补充】 blank, their verdict on a missing remedy stands."""
+    if code != "no_remedy":
+        return True
+    rule = rules.no_remedy
+    if re.search(rule.blank, text) or (rule.refusal and re.search(rule.refusal, text)):
+        return False
+    return not any(re.search(pattern, text) for pattern in rule.actions)
+
+
+def may_add(code: str, text: str, kind: str, rules: LintRules) -> bool:
+    """Where the rules found a phrase of this code and judged it not said — negated (“不是你的问题”), quoted to retract
+    or forbid it (“‘全网最低价’这种话不会再说了”) — the model does not overrule them."""
+    rule = {"exaggeration": rules.exaggeration, "blame_shift": rules.blame_shift}.get(code)
+    if rule is None or kind not in rule.kinds:
+        return True
+    return not any(
+        _warned_against(text, match.start()) or _not_claimed(text, match, rule)
+        for _, match in _phrase_hits(text, rule.phrases)
+    )
+
+
+def _likeliest_sentence(text: str, kind: str, code_model: CodeModel) -> tuple[int, int]:
+    spans = [(start, end) for start, end in sentences(text) if text[start:end].strip()] or [(0, len(text))]
+    return max(spans, key=lambda span: code_model.probability_of(features(text[span[0] : span[1]], kind)))
 
 
 def rules_of(lexicon: Lexicon | None) -> LintRules:

@@ -182,6 +182,34 @@ class LintScoring(BaseModel):
         return value
 
 
+class SecondOpinionCode(BaseModel):
+    """How the learned model's probability for one code is combined with the rules' verdict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    add_at: float = Field(default=1.01, ge=0, le=1.01)  # reported although no rule fired, from this probability
+    drop_below: float = Field(default=0.0, ge=0, le=1)  # a rule's finding is withdrawn below this probability
+    severity: Severity = "medium"  # of a finding the model adds
+    suggestion: str  # for a finding the model adds; `{text}` is the sentence it points at
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SecondOpinionCode:
+        if self.drop_below >= self.add_at:
+            raise ValueError("drop_below must be below add_at")
+        return self
+
+
+class SecondOpinion(BaseModel):
+    """The lint's second opinion (bot.drafting.classifier): per code, when the model adds or withdraws a finding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    codes: dict[
+        Literal["boilerplate", "exaggeration", "no_remedy", "no_empathy", "blame_shift", "too_formal"],
+        SecondOpinionCode,
+    ]
+
+
 class LintRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -193,6 +221,19 @@ class LintRules(BaseModel):
     no_empathy: EmpathyRule
     too_formal: FormalRule
     length: LengthRule
+    second_opinion: SecondOpinion | None = None  # without it the rules decide alone
+
+
+class CountedForm(BaseModel):
+    """A count said noun-last (“收到23个用户私信说过敏” is 23 complaints): a verb, the number, an optional unit and
+    who, then the noun."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verbs: list[str] = Field(min_length=1)
+    units: list[str] = Field(default_factory=list)
+    who: list[str] = Field(default_factory=list)
+    nouns: list[str] = Field(min_length=1)
 
 
 class Lexicon(BaseModel):
@@ -205,12 +246,13 @@ class Lexicon(BaseModel):
     kinds: dict[str, list[str]]
     statement_prefixes: dict[str, list[str]]
     link_domains: dict[str, list[str]] = Field(default_factory=dict)
+    counted: dict[str, CountedForm] = Field(default_factory=dict)  # metric id → its noun-last form
     pin_reactions: list[str] = Field(default_factory=list)
     lint: LintRules | None = None  # draft lint rules (bot.lint); a file without them uses the bundled ones
 
-    @field_validator("metrics")
+    @field_validator("metrics", "counted")
     @classmethod
-    def _known_metrics(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _known_metrics(cls, value: dict) -> dict:
         return _only_known(value, METRICS, "metric ids")
 
     @field_validator("platforms", "link_domains")
