@@ -302,7 +302,7 @@ def status_card(session: Session, incident: Incident, *, library: Library, setti
         incident,
         playbook=playbook,
         rows=rows,
-        latest=list(samples.latest_by_metric(session, incident.id).values()),
+        latest=samples.latest_per_platform(session, incident.id),
         members=roster.roster(session, incident.chat_id),
         lexicon=load_lexicon(settings.playbook_dir),
         library=library,

@@ -45,7 +45,7 @@ from bot.library.lexicon import Lexicon
 from bot.library.playbooks import Library
 from bot.library.recommendations import KOL_WORDS
 from bot.retro import reading
-from bot.retro.findings import findings, has_remedy
+from bot.retro.findings import findings, has_remedy, verdict_pending
 from bot.retro.json_values import IsoClock, count, minutes_between, ratio, rounded_minutes, series_points
 from bot.retro.level_reasons import reason_text
 from bot.retro.listed_steps import ListedStep, listed_steps
@@ -115,6 +115,22 @@ def compute(
     tally = states.tally(step_states)
 
     escalation_list = escalations(negative, entries, points=escalation_points)
+    found = findings(
+        started=started,
+        reference=reference,
+        tz=tz,
+        first_statement=first_statement,
+        formal=formal,
+        formal_has_remedy=formal_has_remedy,
+        statements=statements,
+        lints=lints,
+        entries=entries,
+        negative=negative,
+        listed=listed,
+        lexicon=lexicon,
+        kol_words=kol_words,
+        alert_above=library.severity.alert.negative_ratio_above,
+    )
     clock = IsoClock(tz)
     return {
         "incident": {
@@ -138,8 +154,8 @@ def compute(
         },
         "propagation": {
             "milestones": [
-                {"metric": metric, "threshold": threshold, "at": clock.iso(at)}
-                for metric, threshold, at in counts.milestones
+                {"metric": metric, "threshold": threshold, "at": clock.iso(at), "at_first_sample": first}
+                for metric, threshold, at, first in counts.milestones
             ],
             "platforms": [
                 {"platform": platform, "first_at": clock.iso(at), "text": text}
@@ -175,21 +191,8 @@ def compute(
             for step, state in zip(listed, step_states, strict=True)
         ],
         "root_causes": root_causes(entries),
-        "findings": findings(
-            started=started,
-            reference=reference,
-            tz=tz,
-            first_statement=first_statement,
-            formal=formal,
-            formal_has_remedy=formal_has_remedy,
-            statements=statements,
-            lints=lints,
-            entries=entries,
-            negative=negative,
-            listed=listed,
-            lexicon=lexicon,
-            kol_words=kol_words,
-        ),
+        "findings": found,
+        "verdict_pending": verdict_pending(listed, reference, tz, found),
         "actions": [actions.as_retro(item) for item in actions.for_incident(incident.id, session=session)],
         "next_review_at": clock.iso(next_review(reference, tz, cadence)),
         "timeline": [{"at": clock.iso(e.at), "kind": e.kind, "author": e.author_id, "text": e.text} for e in entries],

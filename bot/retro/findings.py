@@ -20,7 +20,7 @@ from bot.library.lexicon import Lexicon
 from bot.retro.json_values import minutes_between, percent
 from bot.retro.listed_steps import ListedStep
 from bot.retro.phrases import evidence
-from bot.retro.reading import AT, Entry, Point
+from bot.retro.reading import AT, VALUE, Entry, Point
 
 
 def finding_text(code: str, **values: object) -> str:
@@ -81,9 +81,12 @@ def findings(
     listed: Sequence[ListedStep],
     lexicon: Lexicon,
     kol_words: Sequence[str],
+    alert_above: float | None = None,
 ) -> list[dict]:
     """Gains and losses by the method's rules, each with its evidence. Gains first, then losses, each in rule
-    order (the losses the method stresses most first)."""
+    order (the losses the method stresses most first). `reference` is the close (or now while open): a response
+    still missing after its deadline is a loss, and so is a negative share still above the alert line
+    (`alert_above`, severity.yaml) at the last sample."""
 
     def when(at: datetime) -> str:
         return format_local(at, tz, now=started)
@@ -117,6 +120,12 @@ def findings(
         else:
             code = "first_response_late"
             losses.append(finding("loss", code, finding_text(code, **values), proof))
+    elif response_step is not None and response_step.due_at < reference:
+        judged.add("first_response")
+        code = "first_response_missing"
+        proof = evidence("first_response_missing", started=when(started), due=when(response_step.due_at))
+        text = finding_text(code, limit=minutes_between(started, response_step.due_at))
+        losses.append(finding("loss", code, text, proof))
 
     # Every lint finding on a statement the team published is a loss, quoted with the suggested rewrite.
     flagged: set[int] = set()
@@ -145,6 +154,15 @@ def findings(
         gains.append(finding("gain", "statement_has_remedy", finding_text("statement_has_remedy"), proof))
 
     losses.extend(statement_losses)
+
+    # The public's mood at the end: still above the alert line (负面评论占比>20%即启动响应) is a crisis not contained.
+    if alert_above is not None and negative and negative[-1][VALUE] > alert_above:
+        last = negative[-1]
+        peak = max(negative, key=lambda row: row[VALUE])
+        values = {"value": percent(last[VALUE]), "alert": percent(alert_above), "peak": percent(peak[VALUE])}
+        proof = evidence("negative_above_alert", at=when(last[AT]), peak_at=when(peak[AT]), **values)
+        code = "negative_above_alert"
+        losses.append(finding("loss", code, finding_text(code, **values), proof))
 
     # KOL/KOC clarification: the negative share just before → the first one after.
     for action, before, after in kol_effects(entries, negative, kol_words):
@@ -206,3 +224,21 @@ def kol_effects(
             continue
         found[upto] = (action, negative[upto - 1], negative[upto])
     return list(found.values())
+
+
+def verdict_pending(
+    listed: Sequence[ListedStep], reference: datetime, tz: ZoneInfo, found: Sequence[dict]
+) -> str | None:
+    """The line the report shows instead of “no losses” when nothing could be judged yet: no loss was found and no
+    step was due at the close (or now), so how the team responded has no verdict. None otherwise."""
+    if any(f["kind"] == "loss" for f in found) or not listed:
+        return None
+    if any(step.done_at is not None or step.due_at <= reference for step in listed):
+        return None
+    first = min(listed, key=lambda step: step.due_at)
+    return finding_text(
+        "verdict_pending",
+        step=first.title,
+        due=format_local(first.due_at, tz, now=reference),
+        at=format_local(reference, tz),
+    )

@@ -48,6 +48,7 @@ def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) 
         kpis=kpis,
         shown=_shown(kpis, data),
         losses=losses,
+        verdict_pending=data.get("verdict_pending"),
         link=compiled.link,
         level=data["incident"]["level"],
         missing_roots=missing_roots,

@@ -71,7 +71,9 @@ def negative_series(session: Session, window: Window) -> list[Point]:
 @dataclass(frozen=True)
 class CountMetrics:
     peaks: dict[str, float]  # metric → highest value in the window
-    milestones: list[tuple[str, int, datetime]]  # (metric, threshold, first time a sample reached it)
+    # (metric, threshold, first time a sample reached it, whether that was the first sample of the metric: the
+    # threshold was crossed before anything was recorded, so the time says when it was known, not when it happened)
+    milestones: list[tuple[str, int, datetime, bool]]
 
 
 def count_metrics(session: Session, window: Window) -> CountMetrics:
@@ -80,17 +82,17 @@ def count_metrics(session: Session, window: Window) -> CountMetrics:
     c = _SAMPLE.c
     firsts = [sa.func.min(sa.case((c.value >= threshold, c.at))) for threshold in MILESTONES]  # typed as `at`
     stmt = (
-        sa.select(c.metric, sa.func.max(c.value), *firsts)
+        sa.select(c.metric, sa.func.max(c.value), sa.func.min(c.at), *firsts)
         .where(*window.of(), c.metric.in_(MILESTONE_METRICS))
         .group_by(c.metric)
     )
     rows = {row[0]: row for row in session.execute(stmt)}
     milestones = [
-        (metric, threshold, rows[metric][2 + i])
+        (metric, threshold, rows[metric][3 + i], rows[metric][3 + i] == rows[metric][2])
         for metric in MILESTONE_METRICS
         if metric in rows
         for i, threshold in enumerate(MILESTONES)
-        if rows[metric][2 + i] is not None
+        if rows[metric][3 + i] is not None
     ]
     return CountMetrics({metric: row[1] for metric, row in rows.items()}, milestones)
 

@@ -76,6 +76,7 @@ def view(
                 "metric": labels.metric(m["metric"]),
                 "threshold": format_value(m["metric"], m["threshold"]),
                 "at": fmt.when(m["at"]),
+                "at_first_sample": bool(m.get("at_first_sample")),
             }
             for m in propagation.get("milestones", [])
         ],
@@ -121,6 +122,7 @@ def view(
         "steps_heading": word("steps_heading", met=kpis.get("steps_met", 0), total=kpis.get("steps_total", 0)),
         "gains": [_finding_view(f, fmt) for f in gains],
         "losses": [_finding_view(f, fmt) for f in losses],
+        "verdict_pending": retro.get("verdict_pending"),
         "strategies": [
             strategy_view(item, fmt, base_day, fmt.when(retro.get("next_review_at"))) for item in strategies
         ],

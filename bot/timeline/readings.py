@@ -98,7 +98,37 @@ def extract(text: str, lexicon) -> list[Reading]:
     readings: list[Reading] = []
     for start, stop in _clauses(plain):
         readings += _clause_readings(plain, start, stop, vocabulary)
+    named = {reading.metric for reading in readings}  # a count said by its name wins over a noun-last one
+    counted = [r for start, stop in _clauses(plain) for r in _counted_readings(plain, start, stop, lexicon)]
+    return sorted([*readings, *(r for r in counted if r.metric not in named)], key=lambda reading: reading.span)
+
+
+def _counted_readings(text: str, start: int, stop: int, lexicon) -> list[Reading]:
+    """Counts said noun-last (the lexicon's `counted`): “收到23个用户私信说过敏” → complaints 23. The number must be
+    plain (“20多个” is vague) and followed by the noun, after at most a unit and who sent it."""
+    readings: list[Reading] = []
+    for metric, form in (getattr(lexicon, "counted", None) or {}).items():
+        for verb in _any(form.verbs).finditer(text, start, stop):
+            number = number_at(text, _SPACES.match(text, verb.end(), stop).end(), stop)
+            if number is None or number.percent or number.sign:
+                continue
+            tail = re.compile(
+                rf"\s*(?:{_any(form.units).pattern})?\s*(?:{_any(form.who).pattern})?的?\s*(?:{_any(form.nouns).pattern})"
+            )
+            noun = tail.match(text, number.end, stop)
+            if noun is None:
+                continue
+            try:
+                value = value_of(number, raw=text[verb.start() : noun.end()], ratio=False, signed=False)
+            except ValueProblem:
+                continue
+            readings.append(Reading(metric, float(value), DEFAULT_PLATFORM, (verb.start(), noun.end())))
+            break
     return readings
+
+
+def _any(words: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)")
 
 
 def _clause_readings(text: str, start: int, stop: int, vocabulary: Vocabulary) -> list[Reading]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.incidents.models import Incident
+from bot.library.lexicon import METRICS, PLATFORMS
 from bot.timeline.models import MetricSample
 
 
@@ -52,8 +53,18 @@ def previous(session: Session, sample: MetricSample) -> MetricSample | None:
     return session.exec(stmt).first()
 
 
-def latest_by_metric(session: Session, incident_id: int) -> dict[str, MetricSample]:
-    latest: dict[str, MetricSample] = {}
+def latest_per_platform(session: Session, incident_id: int) -> list[MetricSample]:
+    """The latest sample of each metric on each platform (话题阅读 520万 on 小红书 and 50万 on 抖音 are two
+    figures, neither hides the other), metrics in the lexicon's order, Xiaohongshu first."""
+    latest: dict[tuple[str, str], MetricSample] = {}
     for sample in series(session, incident_id):
-        latest[sample.metric] = sample
-    return latest
+        latest[(sample.metric, sample.platform)] = sample
+
+    def order(key: tuple[str, str]) -> tuple[int, int]:
+        metric, platform = key
+        return (
+            METRICS.index(metric) if metric in METRICS else len(METRICS),
+            PLATFORMS.index(platform) if platform in PLATFORMS else len(PLATFORMS),
+        )
+
+    return [latest[key] for key in sorted(latest, key=order)]

@@ -122,7 +122,8 @@ def test_a_lexicon_without_a_second_opinion_keeps_the_rules_alone(tmp_path):
 
 def test_a_broken_second_opinion_section_is_refused_with_its_field(tmp_path):
     source = (BUNDLED_PLAYBOOKS / "lexicon.yaml").read_text(encoding="utf-8")
-    broken = source.replace("      blame_shift:\n        add_at: 0.5\n", "      blame_shift:\n        add_at: 0.2\n        drop_below: 0.5\n")
+    good = "      blame_shift:\n        add_at: 0.5\n"
+    broken = source.replace(good, "      blame_shift:\n        add_at: 0.2\n        drop_below: 0.5\n")
     assert broken != source
     path = tmp_path / "lexicon.yaml"
     path.write_text(broken, encoding="utf-8")

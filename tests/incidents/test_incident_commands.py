@@ -233,3 +233,14 @@ def test_status_card_shows_steps_and_deadlines_and_writes_nothing(chat):
     after = table_counts(chat.db_url)
     for table in ("incident_step", "incident", "timeline_entry", "role_assignment"):
         assert after[table] == before[table], table
+
+
+def test_status_shows_each_platforms_latest_figure(chat):
+    """/状态 with 话题阅读 on 小红书 and 抖音 shows both: the later 抖音 figure hides nothing (issue 12)."""
+    chat.say("/危机 开启 面霜过敏")
+    chat.say("/数据 话题阅读 320万", minutes=5)
+    chat.say("抖音话题阅读量50万了", minutes=10)
+    [card] = chat.say("/状态", minutes=15)
+    reads = [line for line in card.text.splitlines() if "话题阅读" in line]
+    assert any("320万" in line and "小红书" in line for line in reads), reads
+    assert any("50万" in line and "抖音" in line for line in reads), reads

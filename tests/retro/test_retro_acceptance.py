@@ -97,9 +97,10 @@ def test_acceptance_scenario_gives_the_known_answers(group):
 
     assert doc["propagation"] == {
         "milestones": [
-            {"metric": "topic_reads", "threshold": 10000, "at": iso("10:00")},
-            {"metric": "topic_reads", "threshold": 100000, "at": iso("11:30")},
-            {"metric": "topic_reads", "threshold": 1000000, "at": iso("11:30")},
+            # 3.2万 was the first reading: 1万 had been passed before anything was recorded
+            {"metric": "topic_reads", "threshold": 10000, "at": iso("10:00"), "at_first_sample": True},
+            {"metric": "topic_reads", "threshold": 100000, "at": iso("11:30"), "at_first_sample": False},
+            {"metric": "topic_reads", "threshold": 1000000, "at": iso("11:30"), "at_first_sample": False},
         ],
         "platforms": [{"platform": "weibo", "first_at": iso("12:00"), "text": WEIBO}],
         "negative_ratio": [
@@ -115,8 +116,11 @@ def test_acceptance_scenario_gives_the_known_answers(group):
         "kol_clarify_effect",
         "cs_channel_in_time",
     ]
-    assert codes(doc, "loss") == ["step_missed", "step_missed", "step_missed"]
-    losses = [f["evidence"] for f in doc["findings"] if f["kind"] == "loss"]
+    # 30% at the close is still above the 20% alert line: the KOL clarification helped, the crisis is not over.
+    assert codes(doc, "loss") == ["negative_above_alert", "step_missed", "step_missed", "step_missed"]
+    alert = next(f for f in doc["findings"] if f["code"] == "negative_above_alert")
+    assert "30%" in alert["text"] and "65%" in alert["text"] and "16:30" in alert["evidence"]
+    losses = [f["evidence"] for f in doc["findings"] if f["code"] == "step_missed"]
     assert [e.split("：")[0] for e in losses] == ["lead_briefing", "formal_statement", "segment_reply"]
     assert "13:10" in losses[1] and "13:40" in losses[1]
     remedy = next(f for f in doc["findings"] if f["code"] == "statement_has_remedy")

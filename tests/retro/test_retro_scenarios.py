@@ -80,6 +80,7 @@ def test_content_misleading_without_a_concrete_remedy(group):
         "statement_no_remedy",
         "statement_boilerplate",
         "statement_boilerplate",
+        "negative_above_alert",  # still above 20% at the close
         "step_missed",
     ]
     no_remedy = next(f for f in doc["findings"] if f["code"] == "statement_no_remedy")
@@ -179,6 +180,7 @@ def test_competitor_smear_without_a_formal_statement(group):
     }
     assert codes(doc, "gain") == ["first_response_in_time"]
     assert [(f["code"], f["evidence"].split("：")[0]) for f in doc["findings"] if f["kind"] == "loss"] == [
+        ("negative_above_alert", "11:20 负面占比 35%（预警线 20%；峰值 35%，11:20）"),  # 35% at the last sample
         ("step_missed", "cs_channel"),
         ("step_missed", "formal_statement"),
     ]
