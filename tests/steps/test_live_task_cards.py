@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import time
 from datetime import timedelta
@@ -267,3 +268,98 @@ def test_an_update_queued_before_a_kill_is_delivered_after_restart(db_url, fake_
         proc.terminate()
         proc.wait(10)
     assert len(role_cards()) == len(ROLES)  # updated in place, never sent again
+
+
+# ---- cards sent before live cards existed ----------------------------------------------------------------------
+
+
+def test_after_the_migration_older_copies_of_a_role_card_are_marked_superseded(db_url, http):
+    """The issue's group: three 运营 cards with different times, sent before there were live cards. Migration 0009
+    takes the latest copy as the live card; the next sweep brings it up to date and marks the other two."""
+    from alembic import command
+    from sqlmodel import Session, select
+
+    from bot.core.db import alembic_config
+    from bot.core.messages import Card, Markdown, Outbound
+    from bot.core.models import OutboxMessage
+    from bot.sandbox.messenger import SandboxMessenger
+
+    clock = Clock(T0)
+    app = create_app(make_settings(db_url), clock=clock)
+    with serve(app) as url:
+        sandbox = SandboxGroup(url, clock, http)
+        sandbox.post("/危机 开启 面霜过敏")
+        assert wait_until(lambda: len(sandbox.role_cards()) == len(ROLES) and sandbox.idle(), timeout=DEADLINE)
+    engine = make_engine(db_url)
+    with Session(engine) as session:  # two more 运营 cards, as the old sweep posted them beside the first
+        [ops] = session.exec(select(OutboxMessage).where(OutboxMessage.ref.like("%:steps:ops"))).all()
+        for n in range(2):
+            stale = Outbound(
+                chat_id=DEFAULT_CHAT, kind="card", card=Card("运营任务 · 事件 #1", (Markdown("截止：15:27"),))
+            )
+            sent_id = SandboxMessenger(engine).send(stale, uuid=f"legacy-{n}")
+            session.add(
+                OutboxMessage(
+                    uuid=f"legacy-{n}",
+                    chat_id=DEFAULT_CHAT,
+                    kind="card",
+                    payload="{}",
+                    status="sent",
+                    ref=ops.ref,
+                    sent_message_id=sent_id,
+                )
+            )
+        session.commit()
+    engine.dispose()
+    command.downgrade(alembic_config(db_url), "0008")  # the database as it was before live cards
+    command.upgrade(alembic_config(db_url), "head")
+
+    clock.advance(minutes=5)
+    app = create_app(make_settings(db_url), clock=clock)
+    with serve(app) as url:
+        sandbox = SandboxGroup(url, clock, http)
+        app.state.runtime.sweep()
+        copies = sandbox.role_cards()["运营"]
+        assert len(copies) == 3
+
+        def settled() -> bool:
+            texts = [card_text(c["card"]) for c in sandbox.role_cards()["运营"]]
+            return sum(SUPERSEDED in t for t in texts) == 2 and sandbox.idle()
+
+        assert wait_until(settled, timeout=DEADLINE)
+        [live] = [c for c in sandbox.role_cards()["运营"] if SUPERSEDED not in card_text(c["card"])]
+        assert live["id"] == copies[-1]["id"]  # the latest copy is the live one, now up to date
+        assert card_deadlines(card_text(live["card"])) == {"first_response": "11:00"}
+        for stale in (c for c in sandbox.role_cards()["运营"] if c["id"] != live["id"]):
+            assert "截止" not in card_text(stale["card"]) and stale["card"]["color"] == "grey"
+        for role in ("客服", "质检", "市场"):  # brought up to date in place too: nothing new sent
+            assert len(sandbox.role_cards()[role]) == 1
+
+
+# ---- the sandbox page --------------------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
+def test_the_sandbox_page_redraws_an_updated_card_in_its_bubble(sandbox):
+    from playwright.sync_api import sync_playwright
+
+    from tests.sandbox.test_sandbox_page import ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(locale="zh-CN")
+        page.goto(sandbox.url + "/")
+        sandbox.post("/危机 开启 面霜过敏")
+        qa_card = page.locator(".msg.bot .card", has_text="质检任务")
+        qa_card.filter(has_text="15:00").wait_for(timeout=DEADLINE * 1000)
+        sandbox.clock.now = T0 + timedelta(minutes=27)
+        sandbox.post("/数据 话题阅读 520万", who="运营")
+        qa_card.filter(has_text="12:00").wait_for(timeout=DEADLINE * 1000)
+        assert qa_card.count() == 1 and "15:00" not in qa_card.inner_text()
+        titles = page.locator(".msg.bot .card h3").all_inner_texts()
+        assert sorted(t.split(" ·")[0] for t in titles if "任务" in t) == sorted(f"{r}任务" for r in ROLES)
+        ids = page.locator(".msg").evaluate_all("nodes => nodes.map(n => Number(n.id.slice(1)))")
+        assert ids == sorted(ids)  # bubbles stay in the order they were posted
+        browser.close()
