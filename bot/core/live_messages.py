@@ -42,6 +42,8 @@ def deliver(
     older copies still visible. Writes only after the transport accepted; the caller commits."""
     if message.live == "superseded":
         return _mark(messenger, message, uuid=uuid), []
+    if not message.ref:
+        return messenger.send(message, uuid=uuid), []  # nothing names it: an ordinary message
     live = get(session, message.ref)
     if live is not None and live.message_id:
         try:
