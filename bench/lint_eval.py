@@ -39,9 +39,10 @@ if str(ROOT) not in sys.path:
 DATA = ROOT / "tests" / "data"
 DATASET = DATA / "lint_labelled.yaml"
 # Every labelled set, in the order they were written. lint_fresh and later sets were written blind after the
-# rules were tuned; lint_fresh is frozen (never tuned on), lint_dev is the tuning set of issue 17 and
-# lint_unseen2 the set written after that tuning to measure it.
-SETS: tuple[str, ...] = ("lint_labelled", "lint_holdout", "lint_fresh", "lint_dev", "lint_unseen2")
+# rules were tuned; lint_fresh is frozen (never tuned on), lint_dev is the tuning set of issue 17, lint_unseen2 the
+# set written after that tuning to measure it (the model trains on it since), lint_unseen3 the set written after the
+# learned second opinion to measure that. lint_train (training data only) is not an evaluation set.
+SETS: tuple[str, ...] = ("lint_labelled", "lint_holdout", "lint_fresh", "lint_dev", "lint_unseen2", "lint_unseen3")
 BASE_CODES: tuple[str, ...] = ("boilerplate", "exaggeration", "no_remedy", "no_empathy", "blame_shift")
 CODES: tuple[str, ...] = (*BASE_CODES, "too_formal")  # too_formal is labelled from lint_fresh on
 # The first run of the linter on each blind set, before any change made after reading it (micro P, R and per-code
@@ -67,6 +68,18 @@ FIRST_RUNS: dict[str, dict[str, float]] = {
         "no_empathy": 1.000,
         "blame_shift": 0.500,
         "too_formal": 0.889,
+    },
+    # Written after the learned second opinion (bot/drafting/classifier.py) was committed; this is its measuring run.
+    # The rules alone on it: micro P 0.896 / R 0.880, blame_shift recall 0.483.
+    "lint_unseen3": {
+        "micro_p": 0.933,
+        "micro_r": 0.967,
+        "boilerplate": 0.971,
+        "exaggeration": 0.970,
+        "no_remedy": 0.990,
+        "no_empathy": 0.971,
+        "blame_shift": 0.917,
+        "too_formal": 0.970,
     },
     "lint_fresh": {
         "micro_p": 0.773,
