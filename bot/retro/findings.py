@@ -229,9 +229,9 @@ def kol_effects(
 def verdict_pending(
     listed: Sequence[ListedStep], reference: datetime, tz: ZoneInfo, found: Sequence[dict]
 ) -> str | None:
-    """The line the report shows instead of “no losses” when nothing could be judged yet: no loss was found and no
-    step was due at the close (or now), so how the team responded has no verdict. None otherwise."""
-    if any(f["kind"] == "loss" for f in found) or not listed:
+    """The line the report shows when no step was due at the close (or now): how the team responded has no verdict
+    yet, whatever else was lost — never “no losses”. None otherwise."""
+    if not listed:
         return None
     if any(step.done_at is not None or step.due_at <= reference for step in listed):
         return None

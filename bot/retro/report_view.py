@@ -159,7 +159,7 @@ def _step_view(
         "state": state,
         "state_id": state_id,
         "ok": states.verdict(state_id),
-        "limit": word("minutes", value=round((due - started).total_seconds() / 60, 1)),
+        "limit": format_duration((due - started).total_seconds() / 60),
     }
 
 
@@ -180,8 +180,7 @@ def _kpi_rows(kpis: dict, steps: dict[str, dict], tally: states.Tally, *, closed
                 "verdict": word("kpi_unpublished"),
                 "ok": False,
             }
-        short = word("minutes", value=minutes)
-        value = word("minutes_long", value=minutes, duration=format_duration(minutes)) if minutes >= 60 else short
+        short = value = format_duration(minutes)  # as people write it: 55分钟, 4小时30分钟
         ok = step["ok"] if step else None
         return {
             "label": label,

@@ -33,9 +33,10 @@ def test_the_repro_nobody_responded_and_negative_share_at_45_percent_is_not_no_l
     alert = found["negative_above_alert"]
     assert "45%" in alert["text"] and "20%" in alert["text"]
     assert "first_response_missing" not in found  # its deadline (2 hours) had not passed at the close
+    assert "暂不评判" in doc["verdict_pending"]  # ... which the report says, beside the loss
     card, report = retro_card_and_report(group, "09:30")
     assert "没有发现明显失分" not in card
-    assert "45%" in card and "预警线" in card
+    assert "45%" in card and "预警线" in card and "暂不评判" in card
     assert "暂未识别到失分环节" not in report.partition("### 失")[2].partition("## ")[0]
 
 

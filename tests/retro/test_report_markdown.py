@@ -34,8 +34,8 @@ def test_markdown_has_the_six_sections_in_order(recommendations):
 def test_markdown_shows_the_computed_numbers_in_local_time(recommendations):
     text = markdown(sample(), tz=SH, recommendations=recommendations, names=NAMES, now=AFTER_CLOSE)
     for expected in (
-        "55 分钟",
-        "270 分钟",
+        "55分钟",  # durations as people write them, never "270 分钟"
+        "4小时30分钟",
         "65%",
         "620万",
         "4/8",
@@ -49,7 +49,7 @@ def test_markdown_shows_the_computed_numbers_in_local_time(recommendations):
         "某美妆KOL转发了首发笔记",
         "2027年1月1日 10:00",
         "王运营",
-        "时限 240 分钟",
+        "时限4小时",
     ):
         assert expected in text, expected
     overview = text[text.index("## 危机概述") : text.index("## 全链路数据")]
