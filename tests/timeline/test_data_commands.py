@@ -63,7 +63,7 @@ def test_log_and_statement_are_logged_at_the_messages_time(chat):
     [logged] = chat.say("/记录 客服开始统一口径", minutes=12)
     assert logged.text.startswith("已记入时间线（11月24日 09:12，")
     replies = chat.say("/声明 初步 我们已关注到反馈，3天内可申请全额退款", minutes=40)
-    assert replies[0].text.startswith("已记录初步回应（11月24日 09:40），距危机开始 40分钟")
+    assert replies[0].text.startswith("已记录初步回应（11月24日 09:40），距危机开始40分钟")
     logged_entry, statement = entries(chat)[-2:]
     assert (logged_entry.text, logged_entry.source, as_utc(logged_entry.at)) == (
         "客服开始统一口径",
