@@ -16,6 +16,7 @@ SANDBOX = {
     ("POST", "/sandbox/api/messages"),
     ("POST", "/sandbox/api/actions"),
     ("POST", "/sandbox/api/join"),
+    ("GET", "/sandbox/api/files/{row_id}"),
 }
 EXPECTED = {Mode.ws: COMMON, Mode.webhook: COMMON | WEBHOOK, Mode.sandbox: COMMON | SANDBOX}
 
