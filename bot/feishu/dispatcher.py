@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 Recorder = Callable[[dict[str, Any]], bool]
 
 
+class NotStored(Exception):
+    """An event could not be stored (Feishu retries it); says only which event and the error's class."""
+
+    def __str__(self) -> str:
+        return f"event {self.args[0]} not stored ({self.args[1]})"
+
+
 def envelope(data: Any) -> dict[str, Any]:
     """lark-oapi's parsed event object back to the plain schema-2.0 envelope."""
     return json.loads(lark.JSON.marshal(data))
@@ -32,10 +39,17 @@ def build(*, encrypt_key: str, verification_token: str, record: Recorder) -> lar
     builder = lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
 
     def persist(data: Any) -> None:
-        payload = envelope(data)
-        stored = record(payload)
+        payload = events.without_credentials(envelope(data))
+        event_id = (payload.get("header") or {}).get("event_id")
+        try:
+            stored = record(payload)
+        except Exception as exc:
+            # lark-oapi logs and answers `str(e)`, which for a database error holds the SQL and the event:
+            # log only what identifies the failure, and raise one that says nothing more.
+            log.error("storing event %s failed: %s", event_id, type(exc).__name__)
+            raise NotStored(event_id, type(exc).__name__) from None
         if not stored:
-            log.info("duplicate delivery of %s ignored", (payload.get("header") or {}).get("event_id"))
+            log.info("duplicate delivery of %s ignored", event_id)
 
     for event_type in events.SUBSCRIBED:
         builder.register_p2_customized_event(event_type, persist)

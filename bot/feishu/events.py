@@ -39,6 +39,15 @@ class MalformedEvent(ValueError):
     """The envelope lacks what Feishu always sends."""
 
 
+def without_credentials(payload: dict[str, Any]) -> dict[str, Any]:
+    """The envelope as it may be stored: the verification token (`header.token`, or `token` in schema 1.0)
+    removed. A card callback's `event.token` is the card's update token, not a credential, and stays."""
+    stripped = {key: value for key, value in payload.items() if key != "token"}
+    if isinstance(payload.get("header"), dict):
+        stripped["header"] = {key: value for key, value in payload["header"].items() if key != "token"}
+    return stripped
+
+
 def keys(payload: dict[str, Any]) -> EventKeys:
     """Dedup keys of a decrypted envelope; raises MalformedEvent when it is not an event."""
     header = payload.get("header")

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 TIMESTAMP = "X-Lark-Request-Timestamp"
 NONCE = "X-Lark-Request-Nonce"
 SIGNATURE = "X-Lark-Signature"
+NOT_STORED = {"msg": "event not stored, will be retried"}  # the one body of a failed delivery
 
 
 @dataclass
@@ -121,7 +122,16 @@ def router(settings: Settings, dispatcher: lark.EventDispatcherHandler) -> APIRo
         raw_request.uri = str(request.url.path)
         raw_request.headers = request.headers
         raw_request.body = raw
-        result = await run_in_threadpool(dispatcher.do, raw_request)
+        event_id = (data.get("header") or {}).get("event_id") if isinstance(data.get("header"), dict) else None
+        try:
+            result = await run_in_threadpool(dispatcher.do, raw_request)
+        except Exception as exc:
+            log.error("event %s: dispatcher failed: %s", event_id, type(exc).__name__)
+            return JSONResponse(NOT_STORED, status_code=500)
+        if result.status_code >= 500:
+            # lark-oapi puts `str(e)` in the body (SQL, message text, credentials): never pass it on.
+            log.error("event %s not stored (HTTP %s); Feishu will retry", event_id, result.status_code)
+            return JSONResponse(NOT_STORED, status_code=500)
         return Response(
             content=result.content,
             status_code=result.status_code,

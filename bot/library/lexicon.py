@@ -236,12 +236,21 @@ class CountedForm(BaseModel):
     nouns: list[str] = Field(min_length=1)
 
 
+class MetricBound(BaseModel):
+    """The plausible range of a metric: a value beyond `max` is a typo, never a reading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max: float = Field(gt=0, allow_inf_nan=False)
+
+
 class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int = 1
     metrics: dict[str, list[str]]
     ratio_metrics: list[str] = Field(default_factory=lambda: ["negative_ratio", "sales_change"])
+    bounds: dict[str, MetricBound] = Field(default_factory=dict)  # metric id → its plausible range
     platforms: dict[str, list[str]]
     kinds: dict[str, list[str]]
     statement_prefixes: dict[str, list[str]]
@@ -250,7 +259,7 @@ class Lexicon(BaseModel):
     pin_reactions: list[str] = Field(default_factory=list)
     lint: LintRules | None = None  # draft lint rules (bot.lint); a file without them uses the bundled ones
 
-    @field_validator("metrics", "counted")
+    @field_validator("metrics", "counted", "bounds")
     @classmethod
     def _known_metrics(cls, value: dict) -> dict:
         return _only_known(value, METRICS, "metric ids")

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.core import labels
 from bot.core.messages import Inbound, Outbound, Reacted
 from bot.core.messenger import ChatReader
 from bot.core.wording import render
@@ -25,7 +26,7 @@ from bot.timeline import samples, severity
 from bot.timeline import service as timeline_service
 from bot.timeline.ingest import Logged, log_message
 from bot.timeline.models import TimelineEntry
-from bot.timeline.values import format_value
+from bot.timeline.values import format_value, plausible_max
 
 
 @dataclass
@@ -60,8 +61,27 @@ def notes_about(session: Session, logged: Logged, *, settings: Settings, now: da
         check = statement_check(logged.statement_lint)
         if check:
             texts.append(check)
+    texts += implausible_notes(logged, load_lexicon(settings.playbook_dir))
     notes = [Outbound(chat_id=incident.chat_id, text=text) for text in texts]
     return notes + completion_notes(session, incident, logged.completions, settings=settings, now=now)
+
+
+def implausible_notes(logged: Logged, lexicon) -> list[str]:
+    """One line per reading refused as a typo: its words quoted, the metric's plausible maximum."""
+    if logged.entry is None:
+        return []
+    notes = []
+    for reading in logged.implausible:
+        limit = plausible_max(reading.metric, lexicon)
+        notes.append(
+            render(
+                "timeline/implausible_reading",
+                quoted=logged.entry.text[reading.span[0] : reading.span[1]][:40],
+                label=labels.metric(reading.metric),
+                limit=None if limit is None else format_value(reading.metric, limit, lexicon),
+            )
+        )
+    return notes
 
 
 def log_and_announce(

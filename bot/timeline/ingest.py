@@ -21,7 +21,7 @@ from bot.steps import service as step_service
 from bot.timeline import classify, evidence, samples, severity
 from bot.timeline import service as timeline_service
 from bot.timeline.models import MetricSample, TimelineEntry
-from bot.timeline.readings import extract
+from bot.timeline.readings import Reading, extract, implausible
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Logged:
     findings: list[severity.Finding] = field(default_factory=list)
     completions: list[step_service.Completion] = field(default_factory=list)
     statement_lint: StatementLint | None = None
+    implausible: list[Reading] = field(default_factory=list)  # typos refused as readings, to tell the group
 
 
 def log_message(
@@ -106,4 +107,12 @@ def log_message(
         else:
             done = step_service.complete_by_phrase(session, incident, playbook, body, at=at, by=message.sender_id)
     checked = statements.lint_statement(session, entry) if kind == "statement" else None
-    return Logged(incident=incident, entry=entry, samples=new, findings=found, completions=done, statement_lint=checked)
+    return Logged(
+        incident=incident,
+        entry=entry,
+        samples=new,
+        findings=found,
+        completions=done,
+        statement_lint=checked,
+        implausible=implausible(body, lexicon),
+    )

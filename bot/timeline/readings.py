@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.timeline.numerals import NARROW, Number, direction_of, number_at
-from bot.timeline.values import SIGNED_METRICS, ValueProblem, value_of
+from bot.timeline.values import SIGNED_METRICS, ValueProblem, is_plausible, value_of
 from bot.timeline.vocabulary import DEFAULT_PLATFORM, Vocabulary, vocabulary_of
 
 
@@ -85,7 +85,9 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 
 def extract(text: str, lexicon) -> list[Reading]:
-    """Every metric reading stated in a chat message, in order; nothing that would need a guess.
+    """Every plausible metric reading stated in a chat message, in order; nothing that would need a guess.
+    A value outside its metric's plausible range (the lexicon's `bounds`) is a typo, not a reading: see
+    `implausible`.
 
     A reading is a metric name (from the lexicon) followed by one precise value, optionally with
     connecting words (破/超过/达到/升至/为/：…), or “从X到Y” (→ Y). The platform is the nearest
@@ -93,6 +95,15 @@ def extract(text: str, lexicon) -> list[Reading]:
     Ratios need a percent sign or a 0.x fraction; counts must not carry a percent sign;
     a change (sales_change) must say its direction (“下降12%”, “-12%”).
     """
+    return [r for r in _stated(text, lexicon) if is_plausible(r.metric, r.value, lexicon)]
+
+
+def implausible(text: str, lexicon) -> list[Reading]:
+    """The readings stated in a message whose values are outside their metric's plausible range."""
+    return [r for r in _stated(text, lexicon) if not is_plausible(r.metric, r.value, lexicon)]
+
+
+def _stated(text: str, lexicon) -> list[Reading]:
     vocabulary = vocabulary_of(lexicon)
     plain = text.translate(NARROW)
     readings: list[Reading] = []

@@ -3,14 +3,17 @@ its metric (ratios are fractions 0–1; only a change may be negative), and show
 
 - `parse_value` refuses anything it is not sure of with a `ValueProblem` whose text can go to the
   chat (wording in `templates/timeline/value_problem.j2`).
-- `format_value` shows a value the way people write it, in a form `parse_value` reads back.
+- `parse_metric_value` also refuses a value outside its metric's plausible range (the lexicon's `bounds`):
+  one typo like “99999999999999999999亿” must not raise an incident to level 1.
+- `format_value` shows a value the way people write it, in a form `parse_value` reads back; any finite
+  value, however large, can be shown (a stored value never breaks a report).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from bot.core.wording import render
 from bot.timeline.numerals import (
@@ -96,6 +99,10 @@ def parse_value(raw: str, *, ratio: bool = False, signed: bool = False) -> float
     `signed`: a change that may be negative (“-3%”, “下降3%”); otherwise negatives are refused.
     Anything vague, composite or out of range raises `ValueProblem`.
     """
+    return float(_exact_value(raw, ratio=ratio, signed=signed))
+
+
+def _exact_value(raw: str, *, ratio: bool, signed: bool) -> Decimal:
     text = tidy(raw)
     direction = 0
     if signed:
@@ -110,7 +117,7 @@ def parse_value(raw: str, *, ratio: bool = False, signed: bool = False) -> float
         raise ValueProblem("bad_unit", unit=bad.unit) from None
     if number is None:
         raise _diagnosis(text, ratio, signed)
-    return float(value_of(number, raw=raw, ratio=ratio, signed=signed, direction=direction))
+    return value_of(number, raw=raw, ratio=ratio, signed=signed, direction=direction)
 
 
 def is_ratio(metric: str, lexicon=None) -> bool:
@@ -118,9 +125,32 @@ def is_ratio(metric: str, lexicon=None) -> bool:
     return metric in (set(lexicon.ratio_metrics) if lexicon is not None else DEFAULT_RATIO_METRICS)
 
 
+def plausible_max(metric: str, lexicon=None) -> float | None:
+    """The largest value of `metric` that is not a typo (the lexicon's `bounds`); None when unbounded."""
+    bound = (getattr(lexicon, "bounds", None) or {}).get(metric)
+    return None if bound is None else bound.max
+
+
+def is_plausible(metric: str, value: float | Decimal, lexicon=None) -> bool:
+    """Whether a value is finite and within its metric's plausible range (either sign, for a change)."""
+    if not math.isfinite(value):
+        return False
+    limit = plausible_max(metric, lexicon)
+    return limit is None or abs(value) <= Decimal(repr(float(limit)))
+
+
 def parse_metric_value(metric: str, raw: str, lexicon=None) -> float:
-    """`parse_value` with the ratio/signed rules of `metric` (what `/metric <name> <value>` needs)."""
-    return parse_value(raw, ratio=is_ratio(metric, lexicon), signed=metric in SIGNED_METRICS)
+    """`parse_value` with the ratio/signed rules and the plausible range of `metric` (what `/metric <name>
+    <value>` needs)."""
+    value = _exact_value(raw, ratio=is_ratio(metric, lexicon), signed=metric in SIGNED_METRICS)
+    if not is_plausible(metric, value, lexicon):
+        limit = plausible_max(metric, lexicon)
+        raise ValueProblem(
+            "implausible",
+            shown=_shown(raw),
+            limit=None if limit is None else format_value(metric, limit, lexicon),
+        )
+    return float(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,6 +163,9 @@ def _decimal(value: float) -> Decimal:
     if not math.isfinite(value):
         raise ValueError(f"not a finite value: {value!r}")
     return Decimal(repr(float(value)))
+
+
+_ENOUGH_DIGITS = 400  # the largest float has 309 integer digits; rounding keeps 3 more
 
 
 def _rounded(amount: Decimal, places: int) -> Decimal:
@@ -158,12 +191,17 @@ def _count_text(amount: Decimal) -> str:
 def format_value(metric: str, value: float, lexicon=None) -> str:
     """A value for the chat: “1.2亿”, “620万”, “1.25万”, “230”; “65%”, “32.5%”; “-3%” / “+5%” for changes.
 
-    Precision kept: counts 2 decimals of the unit shown; ratios 3 decimals of a percent.
+    Precision kept: counts 2 decimals of the unit shown; ratios 3 decimals of a percent. Any finite float
+    can be shown (the working precision covers the largest one); a non-finite one shows as “—”.
     """
+    if not math.isfinite(value):
+        return "—"
     amount = _decimal(value)
-    if is_ratio(metric, lexicon):
-        percent = _rounded(amount * 100, 3)
-        sign = "+" if metric in SIGNED_METRICS and percent > 0 else ""
-        return f"{sign}{_plain(percent)}%"
-    sign = "-" if amount < 0 else ""
-    return sign + _count_text(abs(amount))
+    with localcontext() as exact:
+        exact.prec = _ENOUGH_DIGITS
+        if is_ratio(metric, lexicon):
+            percent = _rounded(amount * 100, 3)
+            sign = "+" if metric in SIGNED_METRICS and percent > 0 else ""
+            return f"{sign}{_plain(percent)}%"
+        sign = "-" if amount < 0 else ""
+        return sign + _count_text(abs(amount))
