@@ -106,6 +106,10 @@ def create_app(
         )
     for inbound in INBOUND_ROUTES[mode]:
         app.include_router(inbound(app, runtime))
+    if settings.ingest_token:  # monitoring tools push comments; without a token the endpoint does not exist
+        from bot.comments import api as comments_api
+
+        app.include_router(comments_api.router(runtime))
     return app
 
 

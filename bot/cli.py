@@ -296,6 +296,37 @@ def playbooks_export(
     _write(text, out, nl=False)
 
 
+class ImportPlatform(StrEnum):
+    xhs = "xhs"
+    weibo = "weibo"
+    douyin = "douyin"
+
+
+@app.command("import")
+def import_comments(
+    file: Path = typer.Argument(..., help="a CSV, XLSX, JSON or JSONL file of comments (e.g. a MediaCrawler export)"),
+    incident: int | None = typer.Option(None, "--incident", help="incident id (crisisbot incidents lists them)"),
+    chat: str | None = typer.Option(None, "--chat", help="chat id: its latest incident"),
+    platform: ImportPlatform | None = typer.Option(None, "--platform", help="xhs | weibo | douyin (tables without one)"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """Import comments into an incident: prints what was read, imported and skipped (with reasons); exit 1 and
+    nothing imported when the file is unusable."""
+    from bot.comments import command_line
+
+    settings = _settings()
+    if incident is None and chat is None:
+        raise _fail("which_incident", 2)
+    with _database(settings) as session:
+        done = command_line.import_path(session, file, settings, incident_id=incident, chat_id=chat, platform=platform)
+    if done.problem:
+        typer.echo(done.problem, err=True)
+    if done.output(as_json):
+        typer.echo(done.output(as_json))
+    if done.problem:
+        raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(log_level: str = LOG_LEVEL) -> None:
     """Apply database migrations."""

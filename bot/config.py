@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     report_secret: str = ""
     allowed_chat_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ingest_token: str = ""  # bearer token of POST /api/incidents/{id}/comments; unset: the endpoint is off
+    import_max_mb: int = 50  # a comment file (posted, imported or pushed) larger than this is refused
 
     # Operational knobs (not part of the contract; sensible defaults).
     webhook_max_body_bytes: int = 1_000_000

@@ -6,7 +6,22 @@ from bot.core.router import Router
 
 
 def build_router() -> Router:
-    from handlers import action, crisis, draft, drill, help, log, metric, playbook, retro, review, roles, root, steps
+    from handlers import (
+        action,
+        comments,
+        crisis,
+        draft,
+        drill,
+        help,
+        log,
+        metric,
+        playbook,
+        retro,
+        review,
+        roles,
+        root,
+        steps,
+    )
 
     return Router(
         crisis.commands,
@@ -18,6 +33,7 @@ def build_router() -> Router:
         root.commands,
         action.commands,
         retro.commands,
+        comments.commands,
         review.commands,
         drill.commands,
         playbook.commands,

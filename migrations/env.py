@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 # Every domain's tables, registered on SQLModel.metadata for autogenerate and comparisons.
+import bot.comments.models  # noqa: F401
 import bot.core.models  # noqa: F401
 import bot.drafting.models  # noqa: F401
 import bot.drills.models  # noqa: F401

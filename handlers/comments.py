@@ -1,0 +1,45 @@
+"""Comments: a CSV/XLSX/JSON/JSONL file posted in the group while an incident is open is imported (the summary is
+the reply); /导入 (/import) shows what was imported."""
+
+from __future__ import annotations
+
+from bot.comments import flows as comment_flows
+from bot.comments import messaging as comment_messaging
+from bot.comments.problems import ImportRefused
+from bot.core.messages import Inbound
+from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
+from bot.core.wording import say
+from bot.incidents import service as incident_service
+from handlers.common import command_words
+
+commands = Commands()
+_help = command_words("comments/command.yaml")
+
+
+@commands.on_message
+def import_posted_file(message: Inbound, ctx: Context) -> Reply:
+    if message.chat_type != "group":
+        return None
+    replies = []
+    for attachment in filter(comment_flows.importable, message.attachments):
+        try:
+            summary = comment_flows.import_posted_file(
+                ctx.session, message, attachment, reader=ctx.reader, settings=ctx.settings, now=ctx.now
+            )
+        except ImportRefused as refused:
+            replies.append(comment_messaging.refused_text(refused, name=attachment.name))
+            continue
+        replies.append(comment_messaging.summary_text(summary, ctx.settings))
+    return replies
+
+
+@commands.command(
+    "导入", "import", usage=_help["usage"], summary=_help["summary"], english=_help["english"], group_only=True
+)
+def show_imports(request: CommandRequest) -> Reply:
+    session = request.ctx.session
+    incident = incident_service.shown(session, request.chat_id, root_id=request.message.root_id)
+    if incident is None:
+        raise UserError(say("no_incident_yet"))
+    imported = comment_flows.imported_so_far(session, incident)
+    return comment_messaging.imported_text(imported, request.ctx.settings)
