@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.clock import parse as time_words
+from bot.core.args import row_id
 from bot.core.labels import role as role_label
 from bot.core.messages import CardAction
 from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
@@ -124,7 +125,7 @@ def press_suggestion(action: CardAction, ctx: Context) -> Reply:
     try:
         suggested = flows.recommendation_to_item(
             action.chat_id,
-            int(action.value.get("incident", 0) or 0),
+            row_id(action.value.get("incident")) or 0,
             str(action.value.get("rec", "")),
             session=ctx.session,
             settings=ctx.settings,

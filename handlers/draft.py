@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.args import row_id
 from bot.core.messages import CardAction
 from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.core.wording import say
@@ -40,7 +41,7 @@ def draft(request: CommandRequest) -> Reply:
 
 
 def _pressed(action: CardAction, ctx: Context) -> tuple[Draft, Incident]:
-    found = drafting_flows.pressed_draft(ctx.session, int(action.value.get("draft", 0) or 0), chat_id=action.chat_id)
+    found = drafting_flows.pressed_draft(ctx.session, row_id(action.value.get("draft")) or 0, chat_id=action.chat_id)
     if found is None:
         raise UserError(say("unknown_action"))
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.args import row_id
 from bot.core.messages import CardAction, Outbound
 from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.core.wording import say
@@ -42,7 +43,7 @@ def mark_done(request: CommandRequest) -> Reply:
 
 
 def _incident_step(action: CardAction, ctx: Context) -> tuple[Incident, Playbook, IncidentStep]:
-    incident = incident_service.get(ctx.session, int(action.value.get("incident", 0) or 0))
+    incident = incident_service.get(ctx.session, row_id(action.value.get("incident")) or 0)
     if incident is None or incident.chat_id != action.chat_id:
         raise UserError(say("unknown_action"))
     playbook = library_of(ctx).playbooks.get(incident.playbook)

@@ -28,6 +28,23 @@ from dataclasses import dataclass, field
 from bot.clock.moments import is_clock_word, is_date_word
 from bot.core.wording import environment
 
+_ROW_ID = re.compile(r"[0-9]{1,10}")
+ROW_ID_MAX = 2**31 - 1  # the largest id any database's integer column holds
+
+
+def row_id(value: object) -> int | None:
+    """A typed or clicked number naming a row (“3”, 3): ASCII digits within a database integer, else None —
+    so “²”, “３”, “99999999999999999999999” or a card value of the wrong type is “no such item”, never a crash."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= ROW_ID_MAX else None
+    text = str(value).strip() if isinstance(value, str) else ""
+    if not _ROW_ID.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= ROW_ID_MAX else None
+
 
 class ArgsProblem(ValueError):
     """Arguments a user typed that we cannot use; the message is one line of Chinese."""

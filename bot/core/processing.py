@@ -28,6 +28,10 @@ SLOW_EVENT_SECONDS = 3.0  # handling an event slower than this is worth a warnin
 Adapter = Callable[[dict[str, Any]], Event]
 
 
+class Unreadable(Exception):
+    """A stored event whose payload the transport adapter cannot turn into an event."""
+
+
 @dataclass
 class Processor:
     engine: Engine
@@ -58,7 +62,7 @@ class Processor:
                 if row is None:
                     return "skipped"
                 label = f"event {row.event_id}"
-                event = self.adapters[row.source](json.loads(row.payload))
+                event = self._read(row)
                 replies = self._dispatch(event, session)
                 outbox.enqueue(session, replies, key=row.event_id)
                 inbox.mark_done(session, row)
@@ -74,9 +78,20 @@ class Processor:
                     len(replies),
                 )
                 return "done"
+        except Unreadable as exc:
+            # The stored event itself is malformed: every retry would fail the same way.
+            log.error("%s cannot be read (%s); not retried", label, exc)
+            return self._record_failure(row_id, exc, final=True)
         except Exception as exc:
             log.exception("processing %s failed", label)
             return self._record_failure(row_id, exc)
+
+    def _read(self, row: inbox.InboxEvent) -> Event:
+        """The stored payload as an event; `Unreadable` when its content is malformed."""
+        try:
+            return self.adapters[row.source](json.loads(row.payload))
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise Unreadable(type(exc).__name__) from exc
 
     def _dispatch(self, event: Event, session: Session) -> list[Outbound]:
         chat_id = getattr(event, "chat_id", "")
@@ -93,16 +108,18 @@ class Processor:
         )
         return self.router.dispatch(event, ctx)
 
-    def _record_failure(self, row_id: int, exc: Exception) -> str:
+    def _record_failure(self, row_id: int, exc: Exception, *, final: bool = False) -> str:
+        """Count a failed attempt (retried later); `final`: give up now, without telling the group (there is
+        nothing a user or a retry can do about a malformed event)."""
         with Session(self.engine, expire_on_commit=False) as session:
             status = inbox.mark_failed(
                 session,
                 row_id,
                 error=f"{type(exc).__name__}: {exc}",
-                max_attempts=self.settings.inbox_max_attempts,
+                max_attempts=1 if final else self.settings.inbox_max_attempts,
                 now=self.wall_fn(),
             )
-            if status == "dead":
+            if status == "dead" and not final:
                 row = session.get(inbox.InboxEvent, row_id)
                 if row is not None and row.chat_id:
                     notice = Outbound(chat_id=row.chat_id, text=say("processing_failed", event_id=row.event_id))

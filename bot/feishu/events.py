@@ -157,9 +157,12 @@ def _message(event_id: str, event: dict[str, Any]) -> Event:
     message_type = message.get("message_type", "text")
     try:
         content = json.loads(message.get("content") or "{}")
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):
+        content = {}
+    if not isinstance(content, dict):  # e.g. a JSON array: nothing we can read, but still a message
         content = {}
     raw_text, attachments = _content_text(message_type, content)
+    raw_text = raw_text.encode("utf-8", "replace").decode()  # a lone surrogate (“\ud800”) cannot be stored
     names = {m.get("key"): m for m in message.get("mentions") or [] if isinstance(m, dict)}
     text, mentions = _resolve_mentions(raw_text, names)
     return Inbound(
@@ -206,9 +209,12 @@ def _post_text(content: dict[str, Any]) -> tuple[str, list[Attachment]]:
     attachments: list[Attachment] = []
     if content.get("title"):
         lines.append(str(content["title"]))
-    for paragraph in content.get("content") or []:
+    paragraphs = content.get("content")
+    for paragraph in paragraphs if isinstance(paragraphs, list) else []:
         parts: list[str] = []
-        for node in paragraph or []:
+        for node in paragraph if isinstance(paragraph, list) else []:
+            if not isinstance(node, dict):  # a malformed node is skipped, the rest of the post is kept
+                continue
             tag = node.get("tag")
             if tag in ("text", "md", "code_block"):
                 parts.append(str(node.get("text", "")))

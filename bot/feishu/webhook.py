@@ -41,11 +41,28 @@ def _decrypt(body: dict[str, Any], encrypt_key: str) -> dict[str, Any]:
         raise Rejection(400, "encrypted body but FEISHU_ENCRYPT_KEY is not configured")
     try:
         plain = AESCipher(encrypt_key).decrypt_str(str(body["encrypt"]))
-        data = json.loads(plain)
+        data = _json(plain)
+    except Rejection:
+        raise
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Rejection(400, f"cannot decrypt body: {exc}") from None
+        raise Rejection(400, f"cannot decrypt body: {type(exc).__name__}") from None
     if not isinstance(data, dict):
         raise Rejection(400, "decrypted body is not a JSON object")
+    return data
+
+
+def _json(text: bytes | str) -> Any:
+    """A JSON document that can be stored as UTF-8; Rejection(400) for anything else: not JSON, nested too
+    deeply for the parser (“[[[[…”), or holding a lone surrogate (“\\ud800”) no database can store."""
+    try:
+        data = json.loads(text)
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise Rejection(400, "body holds text that is not valid Unicode") from None
+    except (ValueError, UnicodeDecodeError):
+        raise Rejection(400, "body is not JSON") from None
+    except RecursionError:
+        raise Rejection(400, "body is nested too deeply") from None
     return data
 
 
@@ -60,10 +77,7 @@ def verify(headers: Any, raw: bytes, settings: Settings, *, now: float | None = 
     """The decrypted envelope of an authentic, fresh request; raises Rejection otherwise."""
     if len(raw) > settings.webhook_max_body_bytes:
         raise Rejection(413, "body too large")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Rejection(400, "body is not JSON") from None
+    body = _json(raw)
     if not isinstance(body, dict):
         raise Rejection(400, "body is not a JSON object")
     data = _decrypt(body, settings.feishu_encrypt_key)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from bot.core.args import row_id
 from bot.followups.models import ActionItem
 from bot.incidents.models import Incident
 
@@ -42,8 +43,8 @@ def owners_of(item: ActionItem) -> list[str]:
 
 def find(chat_id: str, item_id: int | str | None, *, session: Session) -> ActionItem | None:
     """The group's item with that number (None for another group's item, or not a number)."""
-    number = str(item_id or "").strip()
-    item = session.get(ActionItem, int(number)) if number.isdigit() else None
+    number = row_id(item_id)
+    item = session.get(ActionItem, number) if number is not None else None
     return item if item is not None and item.chat_id == chat_id else None
 
 

@@ -16,6 +16,7 @@ from bot.clock.now import as_utc
 from bot.clock.quarters import Quarter
 from bot.clock.workdays import next_workday, nth_workday
 from bot.config import Settings
+from bot.core.args import row_id
 from bot.core.bundled import TEMPLATES
 from bot.followups.models import GroupSchedule
 
@@ -160,9 +161,10 @@ def _changes(kind: ScheduleKind, options: dict[str, str]) -> dict[str, object]:
         value = options[kind.day_option].strip()
         for suffix in kind.day_suffixes:
             value = value.removesuffix(suffix)
-        if not value.isdigit() or not 1 <= int(value) <= kind.largest_day:
+        day = row_id(value)
+        if day is None or not 1 <= day <= kind.largest_day:
             raise ScheduleProblem(options[kind.day_option])
-        changes[kind.day_field] = int(value)
+        changes[kind.day_field] = day
     if "time" in options:
         try:
             changes[kind.time_field] = clock_time(options["time"]).strftime("%H:%M")
