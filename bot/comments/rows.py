@@ -158,8 +158,8 @@ def parse_row(cells: list[Cell], layout: Layout, book: ColumnBook, *, platform: 
 
 
 def looks_like_summary(cells: list[Cell]) -> bool:
-    """A trailing 合计/共N条 row, or one with at most two filled cells."""
+    """A trailing 合计/共N条 row, or one with at most two cells filled out of many."""
     filled = [_text(c) for c in cells if _text(c)]
     if not filled:
         return True
-    return len(filled) <= 2 or filled[0].lower().startswith(SUMMARY_WORDS)
+    return (len(filled) <= 2 and len(filled) * 2 < len(cells)) or filled[0].lower().startswith(SUMMARY_WORDS)

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.clock.now import from_millis, utcnow
 from bot.core.inbox import EventKeys
-from bot.core.messages import BotAdded, CardAction, Event, Ignored, Inbound, Mention
+from bot.core.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention
 from bot.sandbox.members import CHAT_NAME
 
 
@@ -37,6 +37,8 @@ def to_event(payload: dict[str, Any]) -> Event:
             text=payload.get("text", ""),
             created_at=_time(payload),
             mentions=tuple(Mention(**m) for m in payload.get("mentions", [])),
+            message_type=payload.get("message_type", "text"),
+            attachments=tuple(Attachment(**a) for a in payload.get("attachments", [])),
             root_id=payload.get("root_id", ""),
             parent_id=payload.get("parent_id", ""),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -53,4 +55,10 @@ class SandboxReader:
         return None if row is None or row.from_bot else _inbound(row)
 
     def download(self, message_id: str, key: str, kind: str) -> bytes:
-        raise ReadError("the sandbox has no attachments")
+        """A file a member posted with the page's file picker: kept with its transcript row."""
+        row_id = message_id.removeprefix("sb_")
+        with Session(self.engine) as session:
+            row = session.get(SandboxMessage, int(row_id)) if row_id.isdigit() else None
+        if row is None or row.from_bot or row.kind != "file" or not row.payload:
+            raise ReadError(f"no file {key} in sandbox message {message_id}")
+        return base64.b64decode(json.loads(row.payload)["content"])

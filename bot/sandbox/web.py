@@ -3,12 +3,13 @@ the same inbox → router → outbox pipeline as Feishu events."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
@@ -89,8 +90,8 @@ def router(runtime: Runtime) -> APIRouter:
                 "from_bot": row.from_bot,
                 "kind": row.kind,
                 "text": row.text,
-                "card": json.loads(row.payload) if row.payload else None,
-                "file_url": f"/sandbox/api/files/{row.id}" if row.kind in FILE_KINDS else None,
+                "card": json.loads(row.payload) if row.payload and row.kind == "card" else None,
+                "file_url": f"/sandbox/api/files/{row.id}" if row.kind in FILE_KINDS and row.from_bot else None,
                 "at": row.created_at.isoformat(),
             }
             for row in rows
@@ -142,6 +143,50 @@ def router(runtime: Runtime) -> APIRouter:
                 "sender_name": name_of(body.sender_id),
                 "text": body.text,
                 "mentions": _mentions(body.text, body.mention_ids),
+                "create_time_ms": now_ms,
+            }
+        )
+        return {"message_id": message_id}
+
+    @api.post("/sandbox/api/uploads", status_code=202)
+    def post_file(
+        file: UploadFile = File(...), sender_id: str = Form(...), chat_id: str = Form(DEFAULT_CHAT)
+    ) -> dict[str, Any]:
+        """A member posts a file in the group (the page's file picker), as a Feishu file message: a comment file is
+        imported by the same path (the reader hands the bytes back from the transcript)."""
+        if sender_id not in known:
+            raise HTTPException(400, render("sandbox/unknown_member"))
+        limit = runtime.settings.import_max_mb * 1024 * 1024
+        content = file.file.read(limit + 1)
+        if len(content) > limit:
+            raise HTTPException(413, render("sandbox/upload_too_large", limit_mb=runtime.settings.import_max_mb))
+        name = (file.filename or "file").rsplit("/", 1)[-1][:200]
+        text = render("feishu/non_text_message", message_type="file", name=name)
+        now_ms = _now_ms()
+        with Session(runtime.engine) as session:
+            row = SandboxMessage(
+                chat_id=chat_id,
+                sender_id=sender_id,
+                sender_name=name_of(sender_id),
+                kind="file",
+                text=text,
+                payload=json.dumps({"name": name, "content": base64.b64encode(content).decode()}),
+            )
+            session.add(row)
+            session.commit()
+            message_id = f"sb_{row.id}"
+        _record(
+            {
+                "type": "message",
+                "event_id": f"sb-ev-{uuid.uuid4()}",
+                "message_id": message_id,
+                "chat_id": chat_id,
+                "chat_type": "group",
+                "sender_id": sender_id,
+                "sender_name": name_of(sender_id),
+                "text": text,
+                "message_type": "file",
+                "attachments": [{"kind": "file", "key": f"sbfile_{message_id}", "name": name}],
                 "create_time_ms": now_ms,
             }
         )
