@@ -62,7 +62,9 @@ def create_app(
             runtime.stop()
             engine.dispose()
 
-    app = FastAPI(title="crisis-retro-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No API docs or schema outside the sandbox: a public webhook host describes nothing about itself.
+    openapi_url = "/openapi.json" if mode is Mode.sandbox else None
+    app = FastAPI(title="crisis-retro-bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=openapi_url)
     app.state.runtime = runtime
     app.state.settings = settings
 

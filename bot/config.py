@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,14 @@ class Mode(StrEnum):
     ws = "ws"
     webhook = "webhook"
     sandbox = "sandbox"
+
+
+_CREDENTIALS = re.compile(r"(?<=://)([^/:@]*):[^/]*@")  # to the last @ of the authority: a password may hold @
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ***."""
+    return _CREDENTIALS.sub(r"\1:***@", url)
 
 
 class Settings(BaseSettings):
@@ -126,8 +135,10 @@ class Settings(BaseSettings):
             found.append(f"BOT_TIMEZONE={self.bot_timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
         if not self.playbook_dir.is_dir():
             found.append(f"PLAYBOOK_DIR={self.playbook_dir} is not a folder")
-        if not self.database_url.startswith(("sqlite", "postgresql")):
-            found.append(f"DATABASE_URL={self.database_url!r}: only sqlite:/// and postgresql:// are supported")
+        if not self.database_url.startswith(("sqlite", "postgresql", "postgres://")):
+            found.append(
+                f"DATABASE_URL={masked_url(self.database_url)!r}: only sqlite:/// and postgresql:// are supported"
+            )
         if bool(self.openai_api_key) != bool(self.openai_model) and self.openai_api_key:
             found.append("OPENAI_API_KEY is set but OPENAI_MODEL is not")
         for name in ("review_time", "drill_time"):

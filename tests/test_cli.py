@@ -142,3 +142,13 @@ def test_cli_errors_are_chinese_first(tmp_path, db_url):
     assert broken.returncode == 1 and broken.stderr.splitlines()[-1].startswith("发现 1 个问题")
     refused = run(["serve"], tmp_path, DATABASE_URL=db_url, BOT_TIMEZONE="Mars/Base")
     assert refused.returncode == 1 and refused.stderr.startswith("配置有 1 个问题，机器人未启动")
+
+
+def test_check_accepts_postgres_urls_and_never_prints_a_password(tmp_path):
+    accepted = run(["check"], tmp_path, DATABASE_URL="postgres://bot:s3cr@t-pw@db.example.com:5432/crisis")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "s3cr" not in accepted.stdout + accepted.stderr and "t-pw" not in accepted.stdout + accepted.stderr
+    refused = run(["check"], tmp_path, DATABASE_URL="mysql://bot:s3cr@t-pw@db.example.com/crisis")
+    assert refused.returncode == 1
+    assert "mysql://bot:***@db.example.com/crisis" in refused.stderr
+    assert "s3cr" not in refused.stdout + refused.stderr and "t-pw" not in refused.stdout + refused.stderr
