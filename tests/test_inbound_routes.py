@@ -37,6 +37,7 @@ def test_each_mode_mounts_exactly_its_inbound_routes(db_url, fake_feishu, mode):
     assert settings.mode is mode
     assert routes(create_app(settings)) == EXPECTED[mode]
 
+
 @pytest.mark.parametrize("mode", list(Mode))
 def test_the_ingest_endpoint_exists_in_every_mode_only_with_a_token(db_url, fake_feishu, mode):
     if mode is Mode.sandbox:
