@@ -107,9 +107,15 @@ LOG_LEVEL = typer.Option("info", "--log-level", envvar="LOG_LEVEL", help="debug 
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, log_level: str = LOG_LEVEL) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = LOG_LEVEL,
+    demo: bool = typer.Option(False, "--demo", help="sandbox: start with a finished and an open example incident"),
+) -> None:
     """Run the bot (ws, webhook or sandbox mode, from the configuration). Without PUBLIC_BASE_URL, report
-    links point at the address it listens on."""
+    links point at the address it listens on. `--demo` (sandbox mode, a database with no incidents yet) first
+    replays a bundled example to its close and another one half-way, so the page opens on a crisis."""
     import uvicorn
 
     from bot.app import create_app
@@ -123,6 +129,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, log_level: str = LOG_LEVEL)
             typer.echo(f"config: {problem}", err=True)
         raise typer.Exit(1)
     settings = settings.served_at(host, port)
+    if demo:
+        from bot.replay import demo as sandbox_demo
+
+        if settings.mode.value != "sandbox":
+            raise _fail("demo_needs_sandbox")
+        typer.echo(_say("demo_seeded" if sandbox_demo.seed(settings) else "demo_skipped"))
     if settings.mode.value == "sandbox":
         typer.echo(_say("sandbox_url", url=settings.public_base_url.rstrip("/")))
     # uvicorn's own logging config is off: its lines go through the bot's handler and its routine filter.
@@ -221,6 +233,37 @@ def incidents(chat: str | None = typer.Option(None, "--chat", help="only this ch
             for i in found
         }
         typer.echo(render("cli/incidents", incidents=found, times=times, chat=chat))
+
+
+class ReplayFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def replay(
+    file: Path = typer.Argument(..., help="a recorded conversation (YAML or JSONL), e.g. examples/product_defect.yaml"),
+    format: ReplayFormat = typer.Option(ReplayFormat.md, "--format", help="md | json"),
+    out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
+) -> None:
+    """Play a recorded conversation through the real pipeline into a temporary database (reminders at their
+    recorded times) and print the retro of its latest incident as of the recorded end."""
+    from bot.replay import demo, flows
+    from bot.replay import format as conversation_format
+
+    try:
+        conversation = conversation_format.load(demo.resolve(file))
+    except conversation_format.ConversationError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise _fail("replay_unusable", count=len(exc.problems)) from None
+    try:
+        replayed = flows.retro_of(conversation, _settings(), format=format.value)
+    except flows.NoIncident:
+        raise _fail("replay_no_incident", path=file) from None
+    for failure in replayed.played.failed:
+        typer.echo(_say("replay_event_failed", failure=failure), err=True)
+    _write(replayed.text, out)
 
 
 class ReviewFormat(StrEnum):

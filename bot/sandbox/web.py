@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from bot.clock.now import from_millis
 from bot.core.messages import Mention
 from bot.core.models import OutboxMessage
 from bot.core.runtime import Runtime
@@ -117,6 +118,19 @@ def router(runtime: Runtime) -> APIRouter:
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
         )
 
+    @api.get("/sandbox/api/export")
+    def export_conversation(chat_id: str = DEFAULT_CHAT) -> Response:
+        """导出对话: the group's conversation in the format `crisisbot replay` reads."""
+        from bot.replay import export
+
+        with Session(runtime.engine) as session:
+            document = export.conversation(session, chat_id, runtime.settings.tz)
+        return Response(
+            export.as_yaml(document),
+            media_type="application/yaml; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(render('sandbox/export_name'))}"},
+        )
+
     @api.post("/sandbox/api/messages", status_code=202)
     def post_message(body: PostMessage) -> dict[str, Any]:
         if body.sender_id not in known:
@@ -128,6 +142,7 @@ def router(runtime: Runtime) -> APIRouter:
                 sender_id=body.sender_id,
                 sender_name=name_of(body.sender_id),
                 text=body.text,
+                created_at=from_millis(now_ms),  # the event's own time, so a backfill window finds it
             )
             session.add(row)
             session.commit()
