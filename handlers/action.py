@@ -56,10 +56,14 @@ def action(request: CommandRequest) -> Reply:
 def _date(request: CommandRequest, raw: str | None):
     if raw is None:
         return None
+    today = request.message.created_at.astimezone(request.ctx.settings.tz).date()
     try:
-        return time_words.parse_date(raw, today=request.message.created_at.astimezone(request.ctx.settings.tz).date())
+        due = time_words.parse_date(raw, today=today)
     except time_words.TimeProblem as problem:
         raise UserError(str(problem)) from None
+    if due < today:  # a due date already past would be stored and escalated at once
+        raise UserError(say("action_due_past", due=due, today=today))
+    return due
 
 
 def current_incident_or_latest(request: CommandRequest):

@@ -1,8 +1,8 @@
 """The sweep: from DB state alone, decide which step prompts, reminders, overdue notices and
 escalations are due, and queue each exactly once (a Notice row per message, written in the same
 transaction as its outbox row). A notice whose time passed while the bot was down goes out once,
-marked late; earlier stages it made pointless (a "15 minutes left" after the deadline) are
-recorded as superseded instead of sent."""
+marked late (补发: only when the bot already knew of it then, see `missed_while_offline`); earlier stages
+it made pointless (a "15 minutes left" after the deadline) are recorded as superseded instead of sent."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot.clock.now import as_utc
 from bot.config import Settings
 from bot.core import outbox
 from bot.core.messages import Outbound
@@ -78,8 +79,15 @@ def due_stages(
             now,
         )
         if hit is not None:
-            found.append(Due(row, hit[0], hit[1], late=hit[2]))
+            found.append(Due(row, hit[0], hit[1], late=hit[2] and missed_while_offline(hit[1], row.prompted_at)))
     return found
+
+
+def missed_while_offline(stage_at: datetime, known_since: datetime | None) -> bool:
+    """Whether a late notice was due while the bot already knew about it (so only downtime explains the delay):
+    a deadline already past when the bot learned of it (a backdated crisis start, an item created late) is
+    not 补发 — the bot was never offline at that time."""
+    return known_since is None or stage_at > as_utc(known_since)
 
 
 def action_notices(session: Session, settings: Settings, now: datetime) -> list[Outbound]:
@@ -97,7 +105,8 @@ def action_notices(session: Session, settings: Settings, now: datetime) -> list[
         )
         if hit is None:
             continue
-        stage, _, late = hit
+        stage, stage_at, late = hit
+        late = late and missed_while_offline(stage_at, item.created_at)
         messages.append(
             Outbound(
                 chat_id=item.chat_id,
