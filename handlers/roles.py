@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.core import labels
-from bot.core.router import CommandRequest, Commands, Reply, UserError
+from bot.core.messages import Inbound, MembersChanged
+from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.core.wording import say
 from bot.incidents import flows as incident_flows
-from bot.incidents import roster
+from bot.incidents import names, roster
 from bot.library.roles import parse_role
 from handlers.common import help_text
 
@@ -36,3 +37,19 @@ def assign_role(request: CommandRequest) -> Reply:
     )
     holders = roster.holders(ctx.session, request.chat_id, role)
     return say("role_assigned", role=labels.role(role), added=added, holders=holders)
+
+
+@commands.on_every_message
+def learn_who_wrote(message: Inbound, ctx: Context) -> None:
+    """Keep the group's member names current, so cards and reports name people, never ou_ ids."""
+    if message.chat_type == "group":
+        seen = {mention.user_id: mention.name for mention in message.mentions}
+        if message.sender_name:
+            seen[message.sender_id] = message.sender_name
+        names.learn(ctx.session, message.chat_id, message.sender_id, reader=ctx.reader, now=ctx.now, seen=seen)
+
+
+@commands.on(MembersChanged)
+def members_changed(event: MembersChanged, ctx: Context) -> Reply:
+    names.forget(ctx.session, event.chat_id)
+    return None

@@ -58,6 +58,15 @@ class CardAction:
 
 
 @dataclass(frozen=True)
+class MembersChanged:
+    """People joined or left a group: the names the bot knows for it are looked up again."""
+
+    event_id: str
+    chat_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class BotAdded:
     """The bot was added to a group."""
 
@@ -97,7 +106,7 @@ class Ignored:
     reason: str
 
 
-Event = Inbound | CardAction | BotAdded | Recalled | Reacted | Ignored
+Event = Inbound | CardAction | BotAdded | MembersChanged | Recalled | Reacted | Ignored
 
 
 # ---- outbound -------------------------------------------------------------------------------

@@ -51,3 +51,7 @@ class ChatReader(Protocol):
     def download(self, message_id: str, key: str, kind: str) -> bytes:
         """The bytes of an image or file attached to a message."""
         ...
+
+    def members(self, chat_id: str) -> dict[str, str]:
+        """The chat's members: user id → display name (raises ReadError when the platform cannot say)."""
+        ...

@@ -82,6 +82,10 @@ class CommandSpec:
         return next((f"/{w}" for w in self.words if w.isascii()), "")
 
 
+class EveryMessage:
+    """Registration key of `on_every_message`: every message, command or not."""
+
+
 @dataclass
 class Commands:
     """A group of registrations kept by one handler module."""
@@ -127,6 +131,11 @@ class Commands:
 
     def on_message(self, func):
         return self.on(Inbound)(func)
+
+    def on_every_message(self, func):
+        """Called for every message, command or not, before it is handled (to learn who wrote it); its result is
+        ignored and an error in it is logged, never a failed reply."""
+        return self.on(EveryMessage)(func)
 
     def on_bot_added(self, func):
         return self.on(BotAdded)(func)
@@ -213,6 +222,12 @@ class Router:
         return [o for f in self.listeners.get(type(event), []) for o in to_outbound(f(event, ctx), chat_id)]
 
     def _on_message(self, message: Inbound, ctx: Context) -> list[Outbound]:
+        for learn in self.listeners.get(EveryMessage, []):
+            try:
+                with ctx.session.begin_nested():
+                    learn(message, ctx)
+            except Exception:
+                log.exception("%s failed on message %s", getattr(learn, "__name__", learn), message.message_id)
         parsed = split_command(message)
         if parsed is None:
             return [

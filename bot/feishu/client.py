@@ -18,6 +18,7 @@ from lark_oapi.api.im.v1 import (
     CreateImageRequestBody,
     CreateMessageRequest,
     CreateMessageRequestBody,
+    GetChatMembersRequest,
     GetMessageRequest,
     GetMessageResourceRequest,
     ListMessageRequest,
@@ -246,3 +247,21 @@ class FeishuReader:
         )
         response = self._call(lambda: self.client.im.v1.message_resource.get(request), "download resource")
         return response.file.read()
+
+    def members(self, chat_id: str) -> dict[str, str]:
+        """The group's members by open id with their names (im/v1/chats/:chat_id/members, paged)."""
+        found: dict[str, str] = {}
+        token = ""
+        for _ in range(100):  # at most 10,000 members
+            builder = GetChatMembersRequest.builder().chat_id(chat_id).member_id_type("open_id").page_size(100)
+            if token:
+                builder = builder.page_token(token)
+            request = builder.build()
+            response = self._call(lambda request=request: self.client.im.v1.chat_members.get(request), "chat members")
+            for item in response.data.items or []:
+                if item.member_id and item.name:
+                    found[item.member_id] = item.name
+            if not response.data.has_more or not response.data.page_token:
+                break
+            token = response.data.page_token
+        return found

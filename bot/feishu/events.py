@@ -8,7 +8,18 @@ from typing import Any
 
 from bot.clock.now import from_millis, utcnow
 from bot.core.inbox import EventKeys
-from bot.core.messages import Attachment, BotAdded, CardAction, Event, Ignored, Inbound, Mention, Reacted, Recalled
+from bot.core.messages import (
+    Attachment,
+    BotAdded,
+    CardAction,
+    Event,
+    Ignored,
+    Inbound,
+    MembersChanged,
+    Mention,
+    Reacted,
+    Recalled,
+)
 from bot.core.wording import render
 
 MESSAGE_RECEIVED = "im.message.receive_v1"
@@ -16,6 +27,7 @@ BOT_ADDED = "im.chat.member.bot.added_v1"
 CARD_ACTION = "card.action.trigger"
 RECALLED = "im.message.recalled_v1"
 REACTION = "im.message.reaction.created_v1"
+MEMBERS_CHANGED = ("im.chat.member.user.added_v1", "im.chat.member.user.deleted_v1")
 
 # Everything the app subscribes to; events not handled yet are acknowledged and ignored.
 SUBSCRIBED = (
@@ -115,6 +127,12 @@ def to_event(payload: dict[str, Any]) -> Event:
             emoji=(event.get("reaction_type") or {}).get("emoji_type", ""),
             user_id=_open_id(event.get("user_id")),
             created_at=from_millis(event.get("action_time")) or from_millis(header.get("create_time")) or utcnow(),
+        )
+    if event_type in MEMBERS_CHANGED:
+        return MembersChanged(
+            event_id=event_id,
+            chat_id=str(event.get("chat_id", "")),
+            created_at=from_millis(header.get("create_time")) or utcnow(),
         )
     return Ignored(event_id=event_id, reason=f"{event_type} is not handled")
 

@@ -4,6 +4,7 @@ reminded on the due date and escalated when overdue (by the same sweep as playbo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
@@ -88,11 +89,14 @@ def suggestions(optimization: list[dict], *, limit: int = 3) -> list[dict]:
     return open_recs[:limit]
 
 
-def as_retro(item: ActionItem) -> dict:
-    """The retro JSON shape of an action item (contract)."""
+def as_retro(item: ActionItem, names: Mapping[str, str] | None = None) -> dict:
+    """The retro JSON shape of an action item (contract); `owner_names` in the owners' order, an id whose name is
+    unknown shown as the id."""
+    owners = owners_of(item)
     return {
         "text": item.text,
-        "owners": owners_of(item),
+        "owners": owners,
+        "owner_names": [(names or {}).get(owner, owner) for owner in owners],
         "due": item.due.isoformat() if item.due else None,
         "status": item.status,
     }

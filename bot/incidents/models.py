@@ -46,3 +46,18 @@ class RoleAssignment(SQLModel, table=True):
     user_name: str = Field(default="", max_length=128)
     assigned_by: str = Field(default="", max_length=128)
     assigned_at: datetime = when(default=True)
+
+
+class MemberName(SQLModel, table=True):
+    """A group member's display name as the chat platform knows it (Feishu's chat members), cached so reports show
+    names, not ou_ ids. Refreshed when older than the expiry; a member who left keeps the last known name."""
+
+    __tablename__ = "member_name"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128, index=True)
+    user_id: str = Field(max_length=128)
+    name: str = Field(max_length=128)
+    source: str = Field(default="platform", max_length=16)  # platform (the member list) | message (a mention, a sender)
+    fetched_at: datetime = when()

@@ -38,6 +38,7 @@ from sqlmodel import Session
 from bot.clock.now import as_utc
 from bot.followups import actions
 from bot.followups.cadence import Cadence, default_cadence, review_after
+from bot.incidents import names as names_service
 from bot.incidents import roster
 from bot.incidents import service as incidents
 from bot.incidents.models import Incident
@@ -131,6 +132,7 @@ def compute(
         kol_words=kol_words,
         alert_above=library.severity.alert.negative_ratio_above,
     )
+    names = member_names(session, incident.chat_id, entries)
     clock = IsoClock(tz)
     return {
         "incident": {
@@ -182,7 +184,8 @@ def compute(
             {
                 "id": step.id,
                 "role": step.role,
-                "owners": [m.user_id for m in roster.holders(session, incident.chat_id, step.role)],
+                "owners": (owners := [m.user_id for m in roster.holders(session, incident.chat_id, step.role)]),
+                "owner_names": [names.get(owner, owner) for owner in owners],
                 "due_at": clock.iso(step.due_at),
                 "done_at": clock.iso(step.done_at) if step.done_at else None,
                 "met": step.met,
@@ -193,9 +196,18 @@ def compute(
         "root_causes": root_causes(entries),
         "findings": found,
         "verdict_pending": verdict_pending(listed, reference, tz, found),
-        "actions": [actions.as_retro(item) for item in actions.for_incident(incident.id, session=session)],
+        "actions": [actions.as_retro(item, names) for item in actions.for_incident(incident.id, session=session)],
         "next_review_at": clock.iso(next_review(reference, tz, cadence)),
-        "timeline": [{"at": clock.iso(e.at), "kind": e.kind, "author": e.author_id, "text": e.text} for e in entries],
+        "timeline": [
+            {
+                "at": clock.iso(e.at),
+                "kind": e.kind,
+                "author": e.author_id,
+                "author_name": names.get(e.author_id, e.author_id),
+                "text": e.text,
+            }
+            for e in entries
+        ],
     }
 
 
@@ -212,3 +224,10 @@ def next_review(reference: datetime, tz: ZoneInfo, cadence: Cadence | None = Non
     """The quarterly review after `reference` as the scheduler posts it (`bot.followups.cadence.review_after`; the
     default cadence — the first working day of the next quarter, 10:00 — when none is given)."""
     return review_after(reference, cadence or default_cadence(), tz)
+
+
+def member_names(session: Session, chat_id: str, entries: Iterable[Entry]) -> dict[str, str]:
+    """Member id → display name: what the group's directory knows (bot.incidents.names: the roster, Feishu's chat
+    members and contacts, cached), then the name a message came with. Unknown ids are left out (shown as the id)."""
+    found = {e.author_id: e.author_name for e in entries if e.author_id and getattr(e, "author_name", "")}
+    return {**found, **names_service.known(session, chat_id)}

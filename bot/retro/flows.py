@@ -16,14 +16,13 @@ from bot.config import Settings
 from bot.core.llm import LLM
 from bot.followups import actions
 from bot.followups.cadence import cadence as group_cadence
-from bot.incidents import roster
 from bot.incidents.models import Incident
 from bot.library import recommendations as recommendation_book
 from bot.library.lexicon import Lexicon
 from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import Library
 from bot.library.playbooks import load as load_playbooks
-from bot.retro import compute, links, polish, render
+from bot.retro import compute, links, polish, reading, render
 from bot.retro.strategies import optimization
 
 FORMATS = ("md", "html", "json")
@@ -104,10 +103,9 @@ def document(session: Session, incident: Incident, settings: Settings, *, format
 
 
 def _names(session: Session, incident: Incident) -> dict[str, str]:
-    """Member id → the name people know them by (the group's roster), so reports show names, never ou_ ids."""
-    return {
-        m.user_id: m.name for members in roster.roster(session, incident.chat_id).values() for m in members if m.name
-    }
+    """Member id → the name people know them by (the roster, the chat's member list, the names messages carried), so
+    reports show names, never ou_ ids."""
+    return compute.member_names(session, incident.chat_id, reading.entries(session, incident.id))
 
 
 def _markdown(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.drafting.models import StatementLint
 from bot.timeline.models import LevelChange, MetricSample, TimelineEntry
 
-Entry = Row  # a timeline entry: id, at, kind, subkind, author_id, text, links, recalled
+Entry = Row  # a timeline entry: id, at, kind, subkind, author_id, text, links, recalled, author_name
 Point = Row  # a negative-share sample: at, value, source
 
 MILESTONES = (10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)  # 1万 → 10万 → 100万 → 1000万 → 1亿
@@ -30,7 +30,7 @@ def entries(session: Session, incident_id: int) -> list[Entry]:
     """The incident's timeline entries (recalled ones included) in event order, as rows with the used columns."""
     c = _ENTRY.c
     stmt = (
-        sa.select(c.id, c.at, c.kind, c.subkind, c.author_id, c.text, c.links, c.recalled)
+        sa.select(c.id, c.at, c.kind, c.subkind, c.author_id, c.text, c.links, c.recalled, c.author_name)
         .where(c.incident_id == incident_id)
         .order_by(c.at, c.id)
     )

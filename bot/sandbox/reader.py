@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.core.messages import Inbound
 from bot.core.messenger import ReadError
+from bot.sandbox.members import MEMBERS
 from bot.sandbox.models import SandboxMessage
 
 
@@ -62,3 +63,7 @@ class SandboxReader:
         if row is None or row.from_bot or row.kind != "file" or not row.payload:
             raise ReadError(f"no file {key} in sandbox message {message_id}")
         return base64.b64decode(json.loads(row.payload)["content"])
+
+    def members(self, chat_id: str) -> dict[str, str]:
+        """The sandbox group's demo members."""
+        return {member.user_id: member.name for member in MEMBERS}

@@ -186,8 +186,14 @@ def test_action_items_are_created_updated_listed_and_reach_the_retro(chat):
             now=chat.clock(),
         )
     assert data["actions"] == [
-        {"text": "店铺首页加质量反馈入口", "owners": ["ou_ops"], "due": "2026-12-31", "status": "open"},
-        {"text": "每月组织一次危机演练", "owners": ["ou_ceo"], "due": None, "status": "done"},
+        {
+            "text": "店铺首页加质量反馈入口",
+            "owners": ["ou_ops"],
+            "owner_names": ["王运营"],  # the name the mention carried
+            "due": "2026-12-31",
+            "status": "open",
+        },
+        {"text": "每月组织一次危机演练", "owners": ["ou_ceo"], "owner_names": ["周总"], "due": None, "status": "done"},
     ]
 
 

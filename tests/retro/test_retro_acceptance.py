@@ -148,7 +148,13 @@ def test_acceptance_scenario_gives_the_known_answers(group):
         (iso("16:30"), "metric"),
         (iso("18:00"), "system"),
     ]
-    assert doc["timeline"][3] == {"at": iso("10:05"), "kind": "statement", "author": "ou_ops", "text": INITIAL}
+    assert doc["timeline"][3] == {
+        "at": iso("10:05"),
+        "kind": "statement",
+        "author": "ou_ops",
+        "author_name": "王运营",  # the roster's name (wave 2: names beside ids)
+        "text": INITIAL,
+    }
 
     every_time = times_in(doc)
     assert len(every_time) > 40 and all(value.endswith("+08:00") for value in every_time)

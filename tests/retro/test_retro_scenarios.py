@@ -185,7 +185,7 @@ def test_competitor_smear_without_a_formal_statement(group):
         ("step_missed", "formal_statement"),
     ]
     assert [tuple(e.values()) for e in doc["timeline"][:3]] == [
-        (iso("09:30"), "detection", "ou_ceo", "危机开始（发现时间）：竞品水军造谣面霜含激素"),
-        (iso("09:50"), "detection", "ou_ops", "发现小号集中发布摆拍笔记"),
-        (iso("10:00"), "system", "ou_ceo", "开启危机事件：竞品水军造谣面霜含激素"),
+        (iso("09:30"), "detection", "ou_ceo", "周总", "危机开始（发现时间）：竞品水军造谣面霜含激素"),
+        (iso("09:50"), "detection", "ou_ops", "王运营", "发现小号集中发布摆拍笔记"),
+        (iso("10:00"), "system", "ou_ceo", "周总", "开启危机事件：竞品水军造谣面霜含激素"),
     ]
