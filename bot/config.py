@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     report_secret: str = ""
     allowed_chat_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The brand's own comment accounts (nicknames or ids): their replies are not public sentiment.
+    brand_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ingest_token: str = ""  # bearer token of POST /api/incidents/{id}/comments; unset: the endpoint is off
     import_max_mb: int = 50  # a comment file (posted, imported or pushed) larger than this is refused
 
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
     # Store and acknowledge events but hold processing (maintenance, migrations, drills of a crash).
     processing_paused: bool = False
 
-    @field_validator("allowed_chat_ids", mode="before")
+    @field_validator("allowed_chat_ids", "brand_accounts", mode="before")
     @classmethod
     def _split_chat_ids(cls, value: object) -> object:
         if isinstance(value, str):

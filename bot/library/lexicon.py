@@ -224,6 +224,44 @@ class LintRules(BaseModel):
     second_opinion: SecondOpinion | None = None  # without it the rules decide alone
 
 
+# --- public sentiment (`sentiment:` section): crisis emotions and the cues that make a comment negative ----------
+
+EMOTIONS = ("disappointed", "angry", "deceived", "refund", "safety", "sarcasm")  # contract codes
+LexiconEmotion = Literal["disappointed", "angry", "deceived", "refund", "safety"]
+
+
+class EmotionWords(BaseModel):
+    """An emotion's patterns: `cues` name it and make the comment negative; `words` only name it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cues: list[Pattern] = Field(default_factory=list)
+    words: list[Pattern] = Field(default_factory=list)
+
+
+class SarcasmRule(BaseModel):
+    """Sarcasm (嘲讽): a marker on its own, or intensifier + praise + particle beside a crisis cue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    markers: list[Pattern] = Field(min_length=1)
+    intensifiers: list[Pattern] = Field(min_length=1)
+    praise: list[Pattern] = Field(min_length=1)
+    particles: list[Pattern] = Field(min_length=1)
+
+
+class SentimentRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    emotions: dict[LexiconEmotion, EmotionWords]
+    negation: list[Pattern] = Field(min_length=1)
+    not_negation: list[Pattern] = Field(default_factory=list)  # phrases whose negator negates nothing
+    negation_window: int = Field(default=4, ge=1, le=20)  # characters before a hit searched for a negator
+    never_negated: list[LexiconEmotion] = Field(default_factory=list)
+    sarcasm: SarcasmRule
+    cue_score: float = Field(default=0.8, ge=0.5, le=1)  # the least probability of negative a cue gives
+
+
 class CountedForm(BaseModel):
     """A count said noun-last (“收到23个用户私信说过敏” is 23 complaints): a verb, the number, an optional unit and
     who, then the noun."""
@@ -258,6 +296,7 @@ class Lexicon(BaseModel):
     counted: dict[str, CountedForm] = Field(default_factory=dict)  # metric id → its noun-last form
     pin_reactions: list[str] = Field(default_factory=list)
     lint: LintRules | None = None  # draft lint rules (bot.lint); a file without them uses the bundled ones
+    sentiment: SentimentRules | None = None  # crisis emotions (bot.sentiment); absent: the bundled ones
 
     @field_validator("metrics", "counted", "bounds")
     @classmethod
