@@ -50,7 +50,7 @@ from bot.retro.findings import findings, has_remedy, verdict_pending
 from bot.retro.json_values import IsoClock, count, minutes_between, ratio, rounded_minutes, series_points
 from bot.retro.level_reasons import reason_text
 from bot.retro.listed_steps import ListedStep, listed_steps
-from bot.retro.propagation import ESCALATION_POINTS, escalations, platforms
+from bot.retro.propagation import ESCALATION_POINTS, deescalations, escalations, platforms
 from bot.retro.reading import VALUE, Entry
 from bot.steps import states
 
@@ -116,6 +116,8 @@ def compute(
     tally = states.tally(step_states)
 
     escalation_list = escalations(negative, entries, points=escalation_points)
+    completed = [(step.done_at, step.title) for step in listed if step.done_at is not None]
+    deescalation_list = deescalations(negative, entries, completed, points=escalation_points)
     found = findings(
         started=started,
         reference=reference,
@@ -175,6 +177,15 @@ def compute(
                 "trigger": {"at": clock.iso(trigger.at), "text": trigger.text} if trigger else None,
             }
             for earlier, later, trigger in escalation_list
+        ],
+        "deescalations": [
+            {
+                "at": clock.iso(later.at),
+                "from": ratio(earlier.value),
+                "to": ratio(later.value),
+                "after": {"at": clock.iso(after[0]), "text": after[1]} if after else None,
+            }
+            for earlier, later, after in deescalation_list
         ],
         "level_changes": [
             {"at": clock.iso(c.at), "from": c.from_level, "to": c.to_level, "reason": reason_text(c)}

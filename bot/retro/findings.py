@@ -149,7 +149,8 @@ def findings(
         losses.append(finding("loss", "statement_no_remedy", finding_text("statement_no_remedy"), proof))
     elif formal is not None and formal.id not in flagged:
         spans = remedy_sentences(formal.text, rules_of(lexicon).no_remedy)
-        sentences = [s for s in (formal.text[start:end].strip() for start, end in spans) if s]
+        # without a trailing “；”: the evidence joins them with one
+        sentences = [s for s in (formal.text[start:end].strip().rstrip("；;，, ") for start, end in spans) if s]
         proof = evidence("remedy", sentences=sentences) or formal.text
         gains.append(finding("gain", "statement_has_remedy", finding_text("statement_has_remedy"), proof))
 

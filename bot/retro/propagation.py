@@ -86,3 +86,30 @@ def escalations(
         trigger = spread[upto - 1] if upto and spread_times[upto - 1] > earlier_row[AT] else None
         found.append((earlier_row, later_row, trigger))
     return found
+
+
+def deescalations(
+    negative: Sequence[Point],
+    entries: Sequence[Entry],
+    completed: Sequence[tuple[datetime, str]],
+    *,
+    points: float = ESCALATION_POINTS,
+) -> list[tuple[Point, Point, tuple[datetime, str] | None]]:
+    """Consecutive negative-share samples falling by at least `points` (“联动博主实测后负面评论占比从65%降至30%”), each
+    with what the team did just before: the latest `action` or `statement` entry, or playbook step completed
+    (`completed`: (done at, title)), after the earlier sample and at or before the later one (None when nothing)."""
+    done = sorted(
+        [(as_utc(e.at), e.text) for e in entries if e.kind in ("action", "statement")]
+        + [(as_utc(at), title) for at, title in completed],
+        key=lambda item: item[0],
+    )
+    done_times = [at for at, _ in done]
+    threshold = points - _EPSILON
+    found = []
+    for earlier_row, later_row in zip(negative, negative[1:], strict=False):
+        if earlier_row[VALUE] - later_row[VALUE] < threshold:
+            continue
+        upto = bisect.bisect_right(done_times, as_utc(later_row[AT]))
+        after = done[upto - 1] if upto and done_times[upto - 1] > as_utc(earlier_row[AT]) else None
+        found.append((earlier_row, later_row, after))
+    return found
