@@ -350,7 +350,9 @@ def import_comments(
     file: Path = typer.Argument(..., help="a CSV, XLSX, JSON or JSONL file of comments (e.g. a MediaCrawler export)"),
     incident: int | None = typer.Option(None, "--incident", help="incident id (crisisbot incidents lists them)"),
     chat: str | None = typer.Option(None, "--chat", help="chat id: its latest incident"),
-    platform: ImportPlatform | None = typer.Option(None, "--platform", help="xhs | weibo | douyin (tables without one)"),
+    platform: ImportPlatform | None = typer.Option(
+        None, "--platform", help="xhs | weibo | douyin (for tables without one)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Import comments into an incident: prints what was read, imported and skipped (with reasons); exit 1 and
