@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot.clock.now import utcnow
@@ -55,14 +56,27 @@ def record(engine: Engine, *, source: str, keys: EventKeys, payload: dict[str, A
     return True
 
 
-def due_ids(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
+def due_ids(session: Session, *, now: datetime, limit: int = 100) -> list[tuple[int, str | None]]:
+    """(row id, chat id) of the events due now, oldest first. Per chat, in order: an event of a chat whose
+    earlier event waits for a retry is held back until that one is done or dead (other chats go on)."""
+    earlier = aliased(InboxEvent)
+    waiting_before = (
+        sa.exists()
+        .where(
+            earlier.chat_id == InboxEvent.chat_id,
+            earlier.status == "pending",
+            earlier.id < InboxEvent.id,
+            earlier.next_attempt_at > now,
+        )
+        .correlate(InboxEvent)
+    )
     stmt = (
-        select(InboxEvent.id)
-        .where(InboxEvent.status == "pending", InboxEvent.next_attempt_at <= now)
+        select(InboxEvent.id, InboxEvent.chat_id)
+        .where(InboxEvent.status == "pending", InboxEvent.next_attempt_at <= now, ~waiting_before)
         .order_by(InboxEvent.id)
         .limit(limit)
     )
-    return list(session.exec(stmt))
+    return [(row_id, chat_id) for row_id, chat_id in session.exec(stmt)]
 
 
 def claim(session: Session, event_row_id: int) -> InboxEvent | None:

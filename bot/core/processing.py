@@ -45,13 +45,19 @@ class Processor:
     llm: LLM | None = None
 
     def process_due(self, *, limit: int = 100) -> int:
-        """Process every due event once; returns how many were attempted."""
+        """Process every due event once; returns how many were due. Per chat in order: when an event fails and
+        waits for a retry, the chat's later events wait behind it until it is done or dead."""
         with Session(self.engine) as session:
-            ids = inbox.due_ids(session, now=self.wall_fn(), limit=limit)
-        for row_id in ids:
+            due = inbox.due_ids(session, now=self.wall_fn(), limit=limit)
+        held: set[str] = set()  # chats whose earlier event failed in this pass: their later events wait
+        for row_id, chat_id in due:
+            if chat_id and chat_id in held:
+                continue
             self.before_each()
-            self.process_one(row_id)
-        return len(ids)
+            outcome = self.process_one(row_id)
+            if chat_id and outcome in ("pending", "skipped"):  # skipped: another worker holds it
+                held.add(chat_id)
+        return len(due)
 
     def process_one(self, row_id: int) -> str:
         label = f"inbox row {row_id}"

@@ -1,5 +1,5 @@
 """Exactly-once processing over a real database: failures are recorded and retried a bounded
-number of times, and never block the events behind them."""
+number of times; they hold the later events of their own chat (in order) and never those of other chats."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def build(db_url, calls: list[str], **settings) -> SandboxChat:
         calls.append("boom")
         raise RuntimeError("handler exploded")
 
+    @group.command("flaky", usage="/flaky", summary="fails the first time")
+    def flaky(request):
+        calls.append("flaky")
+        if calls.count("flaky") == 1:
+            raise RuntimeError("database hiccup")
+        return "补上了"
+
     @group.command("ok", usage="/ok", summary="answers")
     def ok(request):
         calls.append(request.message.message_id)
@@ -41,11 +48,11 @@ def rows(chat: SandboxChat) -> list[InboxEvent]:
         return list(session.exec(select(InboxEvent).order_by(InboxEvent.id)))
 
 
-def test_failing_event_is_retried_bounded_and_does_not_block_later_ones(db_url):
+def test_failing_event_is_retried_bounded_and_does_not_block_other_chats(db_url):
     calls: list[str] = []
     chat = build(db_url, calls, inbox_max_attempts=3)
     chat.post("/boom")
-    chat.post("/ok")
+    chat.post("/ok", chat_id="oc_2")
     chat.processor.process_due()
     first, second = rows(chat)
     assert (first.status, first.attempts) == ("pending", 1)
@@ -64,6 +71,39 @@ def test_failing_event_is_retried_bounded_and_does_not_block_later_ones(db_url):
     texts = chat.texts()
     assert len(texts) == 2  # the answer to /ok and one notice that the event could not be handled
     assert texts[0] == "收到" and "ev1" in texts[1]
+
+
+def test_a_failed_event_holds_the_later_events_of_its_chat_until_it_succeeds(db_url):
+    calls: list[str] = []
+    chat = build(db_url, calls)
+    chat.post("/flaky")  # oc_1, fails once
+    chat.post("/ok")  # oc_1, after it: must wait
+    chat.post("/ok", chat_id="oc_2")  # another chat: goes on
+    chat.processor.process_due()
+    assert calls == ["flaky", "om3"]
+    assert [r.status for r in rows(chat)] == ["pending", "pending", "done"]
+    chat.processor.process_due()  # the failed one is not due yet, so neither is the one behind it
+    assert calls == ["flaky", "om3"]
+    chat.clock.advance(seconds=3)
+    chat.processor.process_due()
+    assert calls == ["flaky", "om3", "flaky", "om2"]
+    assert [r.status for r in rows(chat)] == ["done", "done", "done"]
+    assert chat.texts() == ["收到", "补上了", "收到"]
+
+
+def test_a_dead_event_releases_the_later_events_of_its_chat(db_url):
+    calls: list[str] = []
+    chat = build(db_url, calls, inbox_max_attempts=2)
+    chat.post("/boom")
+    chat.post("/ok")
+    chat.processor.process_due()
+    assert calls == ["boom"]
+    chat.clock.advance(seconds=5)
+    chat.processor.process_due()  # the second failure makes it dead: the chat goes on
+    assert calls == ["boom", "boom", "om2"]
+    assert [r.status for r in rows(chat)] == ["dead", "done"]
+    texts = chat.texts()
+    assert "ev1" in texts[0] and texts[1] == "收到"
 
 
 def test_work_done_by_a_failed_attempt_is_rolled_back(db_url):
