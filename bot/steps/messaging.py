@@ -96,20 +96,21 @@ def role_card(
         )
     )
     blocks: list = [Markdown(body.strip())]
-    for line in lines:
-        if line["row"].status == "open":
-            value = {"incident": incident.id, "step": line["row"].step_id, "role": role}
-            blocks.append(
-                ButtonRow(
-                    (
-                        Button(
-                            _render("steps/claim_button", title=line["step"].title), {"action": "step_claim", **value}
-                        ),
-                        Button(labels.label("buttons", "step_done"), {"action": "step_done", **value}, "primary"),
-                        Button(labels.label("buttons", "step_help"), {"action": "step_help", **value}, "danger"),
+    open_lines = [(number, line) for number, line in enumerate(lines, 1) if line["row"].status == "open"]
+    for number, line in open_lines:
+        value = {"incident": incident.id, "step": line["row"].step_id, "role": role}
+        blocks.append(
+            ButtonRow(
+                tuple(
+                    Button(
+                        _render("steps/step_button", action=action, number=number if len(open_lines) > 1 else 0),
+                        {"action": action, **value},
+                        style,
                     )
+                    for action, style in (("step_claim", "default"), ("step_done", "primary"), ("step_help", "danger"))
                 )
             )
+        )
     card = Card(
         title=say("role_card_title", incident=incident, role=labels.role(role)),
         blocks=tuple(blocks),
