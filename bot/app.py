@@ -101,6 +101,13 @@ def create_app(
         def record(payload: dict) -> bool:
             return runtime.record("feishu", feishu_events.keys(payload), payload)
 
+        if mode is Mode.webhook and not settings.feishu_encrypt_key:
+            log.warning(
+                "INSECURE (serve --insecure): webhook events are accepted WITHOUT a signature, on the verification "
+                "token alone, and can be replayed; never expose this server; set FEISHU_ENCRYPT_KEY"
+                if settings.unsigned_webhooks
+                else "FEISHU_ENCRYPT_KEY is not configured: every webhook event is refused (503)"
+            )
         app.state.dispatcher = feishu_dispatcher.build(
             encrypt_key=settings.feishu_encrypt_key,
             verification_token=settings.feishu_verification_token,
@@ -161,8 +168,8 @@ def inbound_summary(settings: Settings) -> list[str]:
         )
     else:
         lines.append(
-            "  warning: FEISHU_ENCRYPT_KEY is unset, so bodies are neither signed nor encrypted; "
-            "set an Encrypt Key under 加密策略 in the Feishu console"
+            "  warning: FEISHU_ENCRYPT_KEY is unset, so events are refused (only `serve --insecure`, for local tests, "
+            "accepts unsigned events); set an Encrypt Key under 加密策略 in the Feishu console"
         )
     return lines
 

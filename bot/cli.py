@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperGroup
 
+from bot import cli_checks
 from bot.config import Settings
 
 
@@ -112,6 +113,7 @@ def serve(
     port: int = 8000,
     log_level: str = LOG_LEVEL,
     demo: bool = typer.Option(False, "--demo", help="sandbox: start with a finished and an open example incident"),
+    insecure: bool = typer.Option(False, "--insecure", help="webhook mode without FEISHU_ENCRYPT_KEY (local tests)"),
 ) -> None:
     """Run the bot (ws, webhook or sandbox mode, from the configuration). Without PUBLIC_BASE_URL, report
     links point at the address it listens on. `--demo` (sandbox mode, a database with no incidents yet) first
@@ -122,6 +124,8 @@ def serve(
 
     _logging(log_level)
     settings = _settings()
+    if insecure:
+        settings = settings.allowing_unsigned_webhooks()
     problems = settings.problems()
     if problems:
         typer.echo(_say("cannot_start", count=len(problems)), err=True)
@@ -141,33 +145,13 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=None)
 
 
-def playbook_problems(folder: Path) -> list[str]:
-    """Every problem in the playbooks, the severity levels, the drill scenarios and the lexicon."""
-    from bot.library import drills, lexicon, playbooks
-
-    found: list[str] = []
-    try:
-        playbooks.parse(folder)
-    except playbooks.PlaybookError as exc:
-        found += str(exc).splitlines()
-    try:
-        drills.parse(folder)
-    except playbooks.PlaybookError as exc:
-        found += str(exc).splitlines()
-    try:
-        lexicon.parse(folder / "lexicon.yaml")
-    except lexicon.LexiconError as exc:
-        found.append(str(exc))
-    return found
-
-
 @app.command()
 def check() -> None:
     """Validate the configuration and every playbook; exit 1 listing every problem."""
     settings = _settings()
     problems = [f"config: {p}" for p in settings.problems()]
     if settings.playbook_dir.is_dir():
-        problems += [f"playbook: {p}" for p in playbook_problems(settings.playbook_dir)]
+        problems += [f"playbook: {p}" for p in cli_checks.playbook_problems(settings.playbook_dir)]
     if not problems:
         typer.echo(_say("check_ok", mode=settings.mode.value, database=settings.database_url.split("@")[-1]))
     from bot.app import inbound_summary
@@ -326,7 +310,7 @@ def playbooks_export(
 
     settings = _settings()
     folder = settings.playbook_dir
-    problems = playbook_problems(folder) if folder.is_dir() else [_say("not_a_folder", folder=folder)]
+    problems = cli_checks.playbook_problems(folder) if folder.is_dir() else [_say("not_a_folder", folder=folder)]
     if not problems:
         try:
             text = annual_plan.markdown(settings, today=utcnow().astimezone(settings.tz).date())

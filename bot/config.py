@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BUNDLED_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 12
     chat_send_qps: float = 5.0
     outbox_retry_base_seconds: float = 1.0
+    # A send failing with a retryable error (network, 5xx, rate limit) is retried with backoff capped at
+    # OUTBOX_RETRY_CAP_SECONDS for OUTBOX_RETRY_HOURS after it was queued (Feishu itself retries events ~7 h).
+    outbox_retry_hours: float = 8.0
+    outbox_retry_cap_seconds: float = 300.0
+    outbox_delay_notice_seconds: float = 60.0  # a reply this late after a failure counts in 网络恢复 notice
+    health_stuck_send_seconds: float = 600.0  # /healthz answers 503 when a send has failed for longer than this
+    health_probe_timeout_seconds: float = 2.0  # /healthz's write probe waits this long for the write lock
     sweep_interval_seconds: float = 15.0  # how often reminders and escalations are looked for
     # Follow-up cadence (a group can set its own with /review schedule and /drill schedule; 0 = off).
     review_workday: int = 1  # the quarterly review: n-th working day of each quarter …
@@ -75,6 +82,9 @@ class Settings(BaseSettings):
     drill_time: str = "10:00"  # … at this local time
     # Store and acknowledge events but hold processing (maintenance, migrations, drills of a crash).
     processing_paused: bool = False
+    # Set only by `crisisbot serve --insecure` (never from the environment): webhook events without the
+    # encrypt key's signature are accepted on the verification token alone. Local testing only.
+    _unsigned_webhooks: bool = PrivateAttr(default=False)
 
     @field_validator("allowed_chat_ids", "brand_accounts", mode="before")
     @classmethod
@@ -107,6 +117,16 @@ class Settings(BaseSettings):
             shown = f"[{shown}]"
         return self.model_copy(update={"public_base_url": f"http://{shown}:{port}"})
 
+    @property
+    def unsigned_webhooks(self) -> bool:
+        return self._unsigned_webhooks
+
+    def allowing_unsigned_webhooks(self) -> Settings:
+        """These settings for `serve --insecure`: webhook mode without FEISHU_ENCRYPT_KEY (local testing)."""
+        copy = self.model_copy()
+        copy._unsigned_webhooks = True
+        return copy
+
     def chat_allowed(self, chat_id: str) -> bool:
         return not self.allowed_chat_ids or chat_id in self.allowed_chat_ids
 
@@ -119,8 +139,18 @@ class Settings(BaseSettings):
                 found.append(f"FEISHU_MODE={mode.value} needs FEISHU_APP_ID")
             if not self.feishu_app_secret:
                 found.append(f"FEISHU_MODE={mode.value} needs FEISHU_APP_SECRET")
-        if mode is Mode.webhook and not self.feishu_verification_token:
+        if mode is Mode.webhook and not self.feishu_verification_token.strip():
             found.append("FEISHU_MODE=webhook needs FEISHU_VERIFICATION_TOKEN (without it anyone can post events)")
+        elif self.feishu_verification_token != self.feishu_verification_token.strip():
+            found.append("FEISHU_VERIFICATION_TOKEN has spaces around it: copy it again from the Feishu console")
+        if mode is Mode.webhook and not self.feishu_encrypt_key.strip() and not self.unsigned_webhooks:
+            found.append(
+                "FEISHU_MODE=webhook needs FEISHU_ENCRYPT_KEY (加密策略 in the Feishu console): without it events "
+                "are neither signed nor time-stamped, so a leaked token lets anyone post and replay them "
+                "(`crisisbot serve --insecure` accepts that for local testing only)"
+            )
+        elif self.feishu_encrypt_key != self.feishu_encrypt_key.strip():
+            found.append("FEISHU_ENCRYPT_KEY has spaces around it: copy it again from the Feishu console")
         if self.feishu_encrypt_key and not self.feishu_app_secret:
             found.append("FEISHU_ENCRYPT_KEY is set but FEISHU_APP_SECRET is not: encrypted events cannot be answered")
         base = self.feishu_base_url
