@@ -19,7 +19,7 @@ from bot.core.messages import Mention
 from bot.core.models import OutboxMessage
 from bot.core.runtime import Runtime
 from bot.core.wording import environment, render
-from bot.sandbox import events
+from bot.sandbox import board, events
 from bot.sandbox.members import BOT, CHAT_NAME, DEFAULT_CHAT, MEMBERS, name_of
 from bot.sandbox.models import SandboxMessage
 
@@ -56,6 +56,7 @@ def _mentions(text: str, ids: list[str]) -> list[dict[str, Any]]:
 
 def router(runtime: Runtime) -> APIRouter:
     api = APIRouter()
+    api.include_router(board.router(runtime))
     known = {m.user_id for m in MEMBERS}
 
     def _now_ms() -> int:
