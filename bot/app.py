@@ -7,14 +7,13 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlmodel import Session
 
 from bot.clock.now import utcnow
 from bot.config import Mode, Settings, get_settings
-from bot.core import db, inbox, llm, outbox
+from bot.core import db, health, llm
 from bot.core.messenger import ChatReader, Messenger
 from bot.core.runtime import Runtime
 
@@ -69,15 +68,9 @@ def create_app(
     app.state.settings = settings
 
     @app.get("/healthz")
-    def healthz() -> dict:
-        with Session(engine) as session:
-            session.exec(sa.select(1))
-            return {
-                "status": "ok",
-                "mode": mode.value,
-                "inbox": inbox.counts(session),
-                "outbox_pending": outbox.pending_count(session),
-            }
+    def healthz() -> JSONResponse:
+        found = health.check(engine, settings, mode=mode.value, now=runtime.wall_fn())
+        return JSONResponse(found.body, status_code=200 if found.ok else 503)
 
     @app.get("/reports/{incident_id}", response_class=HTMLResponse)
     def report_page(incident_id: int, sig: str = "") -> HTMLResponse:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -40,6 +41,7 @@ class Runtime:
     reader: ChatReader | None = None
     llm: LLM | None = None
     now_fn: Callable = utcnow
+    wall_fn: Callable = utcnow  # real time: when failed sends are due again and how long they have waited
     acks: AckGate = field(init=False)
     processor: Processor = field(init=False)
     inbox_worker: Worker = field(init=False)
@@ -98,11 +100,22 @@ class Runtime:
             self.engine,
             self.messenger,
             rate=self.rate,
-            max_attempts=self.settings.outbox_max_attempts,
-            retry_base=self.settings.outbox_retry_base_seconds,
+            policy=self.retry_policy,
+            now_fn=self.wall_fn,
             pool=self.send_pool,
         )
         return result.wait
+
+    @property
+    def retry_policy(self) -> outbox.RetryPolicy:
+        settings = self.settings
+        return outbox.RetryPolicy(
+            max_attempts=settings.outbox_max_attempts,
+            base=settings.outbox_retry_base_seconds,
+            cap=settings.outbox_retry_cap_seconds,
+            horizon=timedelta(hours=settings.outbox_retry_hours),
+            late=timedelta(seconds=settings.outbox_delay_notice_seconds),
+        )
 
     def _evidence_pass(self) -> float | None:
         if self.reader is None:
