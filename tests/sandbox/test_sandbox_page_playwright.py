@@ -114,6 +114,10 @@ def test_a_whole_crisis_in_the_sandbox_page(db_url, tmp_path, width):
         _say(page, "王运营（运营）", statement)
         page.wait_for_selector(".msg.bot >> text=已记录初步回应", timeout=WAIT)
 
+        _say(page, "王运营（运营）", "/数据 话题阅读 620万")
+        _say(page, "王运营（运营）", "/数据 负面占比 45%")
+        page.wait_for_selector(".msg.bot >> text=45%", timeout=WAIT)
+
         _say(page, "李市场（市场）", "/草拟 回复 分层=核心 用户反馈用后泛红")
         draft = _card(page, "草拟")
         draft.wait_for(timeout=WAIT)
@@ -156,7 +160,7 @@ def test_a_whole_crisis_in_the_sandbox_page(db_url, tmp_path, width):
             box = chart.bounding_box()
             if box:
                 assert box["x"] + box["width"] <= width + 1
-        report.screenshot(path=str(shots / f"report-{width}.png"), full_page=width >= 1100)
+        report.screenshot(path=str(shots / f"report-{width}.png"))
         browser.close()
 
     assert errors == []
