@@ -18,6 +18,8 @@ SANDBOX = {
     ("POST", "/sandbox/api/join"),
     ("GET", "/sandbox/api/files/{row_id}"),
     ("POST", "/sandbox/api/uploads"),
+    ("GET", "/sandbox/api/export"),
+    ("GET", "/sandbox/api/board"),
 }
 EXPECTED = {Mode.ws: COMMON, Mode.webhook: COMMON | WEBHOOK, Mode.sandbox: COMMON | SANDBOX}
 INGEST = {("POST", "/api/incidents/{incident_id}/comments")}  # only with INGEST_TOKEN
