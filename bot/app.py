@@ -73,15 +73,15 @@ def create_app(
         return JSONResponse(found.body, status_code=200 if found.ok else 503)
 
     @app.get("/reports/{incident_id}", response_class=HTMLResponse)
-    def report_page(incident_id: int, sig: str = "") -> HTMLResponse:
+    def report_page(incident_id: int, sig: str = "", exp: str = "") -> HTMLResponse:
         from bot.incidents.models import Incident
         from bot.retro import flows as retrospective
         from bot.retro import links as reportlinks
 
         with Session(engine) as session:
-            key = reportlinks.secret(session, settings)
-            session.commit()
-            if not reportlinks.valid(incident_id, sig, key):
+            opens = reportlinks.valid(session, settings, incident_id, sig, exp, now=runtime.now_fn())
+            session.commit()  # the secret, made the first time it is needed
+            if not opens:
                 return HTMLResponse("<h1>链接无效或已过期</h1>", status_code=403)
             incident = session.get(Incident, incident_id)
             if incident is None:

@@ -176,9 +176,10 @@ def retro(
     chat: str | None = typer.Option(None, "--chat", help="chat id: its latest incident"),
     format: Format = typer.Option(Format.md, "--format", help="md | html | json"),
     out: Path | None = typer.Option(None, "--out", help="write to this file instead of stdout"),
+    revoke_links: bool = typer.Option(False, "--revoke-links", help="every report link made so far stops opening"),
 ) -> None:
     """The retrospective of an incident, as Markdown, HTML or JSON (built by the same flow as /复盘 and the link).
-    `crisisbot incidents` lists the ids."""
+    `crisisbot incidents` lists the ids. `--revoke-links` instead revokes the incident's report links."""
     from bot.clock.now import utcnow
     from bot.incidents.models import Incident
     from bot.retro import compute as retro_data
@@ -193,6 +194,9 @@ def retro(
         )
         if incident is None or (chat is not None and incident.chat_id != chat):
             raise _fail("no_such_incident", which=incident_id if incident_id is not None else f"chat {chat}")
+        if revoke_links:
+            typer.echo(cli_checks.revoke_report_links(session, incident.id))
+            return
         text = retro_flows.document(session, incident, settings, format=format.value, now=utcnow())
     _write(text, out)
 

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     playbook_dir: Path = BUNDLED_PLAYBOOKS
     public_base_url: str = "http://127.0.0.1:8000"
     report_secret: str = ""
+    report_link_days: int = 30  # a report link opens for this many days after it was made
     allowed_chat_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The brand's own comment accounts (nicknames or ids): their replies are not public sentiment.
     brand_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -180,6 +181,8 @@ class Settings(BaseSettings):
             found.append(f"REVIEW_WORKDAY={self.review_workday}: the n-th working day of the quarter, 1–20 (0 = off)")
         if not 0 <= self.drill_day <= 28:
             found.append(f"DRILL_DAY={self.drill_day}: a day of the month, 1–28 (0 = off)")
+        if not 1 <= self.report_link_days <= 3650:
+            found.append(f"REPORT_LINK_DAYS={self.report_link_days}: days a report link stays open, 1–3650")
         if not self.public_base_url.startswith(("http://", "https://")):
             found.append(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with http:// or https://")
         return found

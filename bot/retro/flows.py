@@ -77,7 +77,7 @@ def compile_retro(
         markdown=_markdown(
             data, settings, sources, now=now, names=_names(session, incident), summaries=polish.summaries(llm, data)
         ),
-        link=links.link(session, settings, incident.id),
+        link=links.link(session, settings, incident.id, now=now),
         suggested=tuple(actions.suggestions(optimization(data, sources.recommendations))),
     )
 
