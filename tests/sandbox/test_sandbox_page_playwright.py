@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
+from tests.comments.paths import COMMENT_FILES
 from tests.sandbox.test_sandbox_page import ARGS, CHROMIUM
 from tests.support import make_settings, serve
 
@@ -114,6 +115,10 @@ def test_a_whole_crisis_in_the_sandbox_page(db_url, tmp_path, width):
         _say(page, "王运营（运营）", statement)
         page.wait_for_selector(".msg.bot >> text=已记录初步回应", timeout=WAIT)
 
+        # The file picker posts a comment file the way a Feishu file message does: it is imported.
+        page.set_input_files("#upload", str(COMMENT_FILES / "xhs_mediacrawler.csv"))
+        page.wait_for_selector(".msg.bot >> text=已导入评论", timeout=WAIT)
+
         _say(page, "王运营（运营）", "/数据 话题阅读 620万")
         _say(page, "王运营（运营）", "/数据 负面占比 45%")
         page.wait_for_selector(".msg.bot >> text=45%", timeout=WAIT)
@@ -137,8 +142,15 @@ def test_a_whole_crisis_in_the_sandbox_page(db_url, tmp_path, width):
             assert board.is_visible()
             board.locator(".step.met").first.wait_for(timeout=WAIT)
             assert board.locator(".entry").count() >= 2
-        else:
+        else:  # on a phone the board is one tap away and the chat comes back with the next
             assert not page.locator("aside#board").is_visible()
+            page.click("#board-toggle")
+            page.locator("aside#board .step").first.wait_for(timeout=WAIT)
+            assert not page.locator("#log").is_visible()
+            _assert_fits(page, width)
+            page.screenshot(path=str(shots / f"board-{width}.png"))
+            page.click("#board-toggle")
+            assert page.locator("#log").is_visible()
         _assert_fits(page, width)
         page.screenshot(path=str(shots / f"sandbox-{width}.png"))
 
