@@ -42,4 +42,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
 ENTRYPOINT ["crisisbot"]
+# Every interface inside the container, so a published port reaches it. A sandbox (empty .env) refuses
+# this without SANDBOX_PASSWORD: it would let anyone post as any member.
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

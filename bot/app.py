@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from datetime import datetime
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from bot.clock.now import utcnow
 from bot.config import Mode, Settings, get_settings
@@ -67,26 +69,39 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
 
+    if mode is Mode.sandbox and settings.sandbox_password:
+        from bot.sandbox.login import require_password
+
+        app.middleware("http")(require_password(settings.sandbox_password))
+
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         found = health.check(engine, settings, mode=mode.value, now=runtime.wall_fn())
         return JSONResponse(found.body, status_code=200 if found.ok else 503)
 
-    @app.get("/reports/{incident_id}", response_class=HTMLResponse)
-    def report_page(incident_id: int, sig: str = "", exp: str = "") -> HTMLResponse:
-        from bot.incidents.models import Incident
-        from bot.retro import flows as retrospective
+    from bot.retro.report_page import RENDERS, ReportPages
+
+    pages = ReportPages(engine, settings)
+    page_slots = asyncio.Semaphore(RENDERS + 1)  # requests beyond these wait here, holding no worker thread
+    app.state.report_pages = pages
+
+    def open_report(incident_id: int, sig: str, exp: str) -> HTMLResponse:
         from bot.retro import links as reportlinks
 
         with Session(engine) as session:
             opens = reportlinks.valid(session, settings, incident_id, sig, exp, now=runtime.now_fn())
             session.commit()  # the secret, made the first time it is needed
-            if not opens:
-                return HTMLResponse("<h1>链接无效或已过期</h1>", status_code=403)
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                return HTMLResponse("<h1>没有这个事件</h1>", status_code=404)
-            return HTMLResponse(retrospective.html_for(session, incident, settings, now=runtime.now_fn()))
+        if not opens:
+            return HTMLResponse("<h1>链接无效或已过期</h1>", status_code=403)
+        html = pages.page(incident_id, now=runtime.now_fn())
+        if html is None:
+            return HTMLResponse("<h1>没有这个事件</h1>", status_code=404)
+        return HTMLResponse(html)
+
+    @app.get("/reports/{incident_id}", response_class=HTMLResponse)
+    async def report_page(incident_id: int, sig: str = "", exp: str = "") -> HTMLResponse:
+        async with page_slots:
+            return await run_in_threadpool(open_report, incident_id, sig, exp)
 
     if mode in (Mode.ws, Mode.webhook):
         from bot.feishu import dispatcher as feishu_dispatcher
@@ -141,9 +156,14 @@ def inbound_summary(settings: Settings) -> list[str]:
     """What `crisisbot check` says about the live inbound transport and the secrets protecting it."""
     mode = settings.mode
     if mode is Mode.sandbox:
+        login = (
+            "behind SANDBOX_PASSWORD (basic auth)"
+            if settings.sandbox_password
+            else "without a login, so serve only listens on 127.0.0.1 (set SANDBOX_PASSWORD for other addresses)"
+        )
         return [
-            "inbound: sandbox web chat at / and /sandbox/api/* (no Feishu); it has no login, "
-            "so serve it on 127.0.0.1 only; POST /feishu/events is not mounted"
+            f"inbound: sandbox web chat at / and /sandbox/api/* (no Feishu), {login}; "
+            "POST /feishu/events is not mounted"
         ]
     if mode is Mode.ws:
         return [

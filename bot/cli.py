@@ -126,7 +126,7 @@ def serve(
     settings = _settings()
     if insecure:
         settings = settings.allowing_unsigned_webhooks()
-    problems = settings.problems()
+    problems = settings.problems() + settings.listen_problems(host)
     if problems:
         typer.echo(_say("cannot_start", count=len(problems)), err=True)
         for problem in problems:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     allowed_chat_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The brand's own comment accounts (nicknames or ids): their replies are not public sentiment.
     brand_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The sandbox page and /sandbox/api/* ask for this password (HTTP basic auth, any user name) when set;
+    # `serve` refuses a sandbox on an address other than loopback without it.
+    sandbox_password: str = ""
     ingest_token: str = ""  # bearer token of POST /api/incidents/{id}/comments; unset: the endpoint is off
     import_max_mb: int = 50  # a comment file (posted, imported or pushed) larger than this is refused
 
@@ -131,6 +134,15 @@ class Settings(BaseSettings):
     def chat_allowed(self, chat_id: str) -> bool:
         return not self.allowed_chat_ids or chat_id in self.allowed_chat_ids
 
+    def listen_problems(self, host: str) -> list[str]:
+        """What is wrong with serving on `host`: a sandbox has no Feishu login, so off loopback it needs a password."""
+        if self.mode is not Mode.sandbox or is_loopback(host) or self.sandbox_password.strip():
+            return []
+        return [
+            f"--host {host}: the sandbox lets anyone post as any member; it listens on 127.0.0.1 unless "
+            "SANDBOX_PASSWORD is set (then the page and /sandbox/api/* ask for it)"
+        ]
+
     def problems(self) -> list[str]:
         """Every configuration problem at once, each as one readable line."""
         found: list[str] = []
@@ -186,6 +198,10 @@ class Settings(BaseSettings):
         if not self.public_base_url.startswith(("http://", "https://")):
             found.append(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with http:// or https://")
         return found
+
+
+def is_loopback(host: str) -> bool:
+    return host == "localhost" or host.startswith("127.") or host in ("::1", "[::1]")
 
 
 def _is_clock_time(value: str) -> bool:
