@@ -7,10 +7,8 @@ from bot.comments import flows as comment_flows
 from bot.comments import messaging as comment_messaging
 from bot.comments.problems import ImportRefused
 from bot.core.messages import Inbound
-from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
-from bot.core.wording import say
-from bot.incidents import service as incident_service
-from handlers.common import command_words
+from bot.core.router import CommandRequest, Commands, Context, Reply
+from handlers.common import command_words, shown_incident
 
 commands = Commands()
 _help = command_words("comments/command.yaml")
@@ -38,8 +36,6 @@ def import_posted_file(message: Inbound, ctx: Context) -> Reply:
 )
 def show_imports(request: CommandRequest) -> Reply:
     session = request.ctx.session
-    incident = incident_service.shown(session, request.chat_id, root_id=request.message.root_id)
-    if incident is None:
-        raise UserError(say("no_incident_yet"))
+    incident = shown_incident(request)
     imported = comment_flows.imported_so_far(session, incident)
     return comment_messaging.imported_text(imported, request.ctx.settings)

@@ -10,6 +10,7 @@ from bot.core.args import Args, ArgsProblem, parse_args
 from bot.core.router import CommandRequest, Context, UserError
 from bot.core.wording import TEMPLATES, say
 from bot.followups import cadence
+from bot.incidents import permissions
 from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
 from bot.library.loader import read_yaml
@@ -21,6 +22,15 @@ def current_incident(request: CommandRequest) -> Incident:
     incident = incident_service.for_message(request.ctx.session, request.chat_id, root_id=request.message.root_id)
     if incident is None:
         raise UserError(say("no_open_incident"))
+    return incident
+
+
+def shown_incident(request: CommandRequest) -> Incident:
+    """The incident a report-side command is about (/状态, /复盘, /根因 …): the message's, else the chat's latest,
+    even closed — the retro card asks for /根因 after /结束."""
+    incident = incident_service.shown(request.ctx.session, request.chat_id, root_id=request.message.root_id)
+    if incident is None:
+        raise UserError(say("no_incident_yet"))
     return incident
 
 
@@ -80,3 +90,19 @@ def set_schedule(
     except cadence.ScheduleProblem:
         raise UserError(say(usage)) from None
     return say(reply, cadence=scheduled.cadence, upcoming=scheduled.upcoming)
+
+
+def require(request: CommandRequest, action: str, *, role: str = "") -> None:
+    """Refuse (with the Chinese line naming who can) when the sender may not do `action` here."""
+    ctx = request.ctx
+    refused = permissions.refusal(
+        ctx.session,
+        ctx.settings,
+        ctx.reader,
+        chat_id=request.chat_id,
+        user_id=request.message.sender_id,
+        action=action,
+        role=role,
+    )
+    if refused is not None:
+        raise UserError(refused.text)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from bot.clock import parse as time_parse
-from bot.core.router import CommandRequest, Commands, Reply, UserError
+from bot.core.messages import Button, ButtonRow, Card, CardAction, Markdown, Outbound
+from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.core.wording import say
 from bot.drills import run as drill_run
 from bot.incidents import flows as incident_flows
-from bot.incidents import service as incident_service
+from bot.incidents import permissions
+from bot.incidents.models import Incident
 from bot.library.playbooks import Library
-from handlers.common import command_words, current_incident, help_text, library, parse_or_explain
+from handlers.common import (
+    command_words,
+    current_incident,
+    help_text,
+    library,
+    library_of,
+    parse_or_explain,
+    shown_incident,
+)
 
 commands = Commands()
 WORDS = command_words("incidents/command_words.yaml")
@@ -84,28 +94,66 @@ def _level(raw: str | None) -> int | None:
 
 
 def close_incident(request: CommandRequest) -> Reply:
+    """Closing belongs to the lead (permissions.yaml): anyone else's /结束 asks the lead on a card."""
     incident = current_incident(request)
     ctx, message = request.ctx, request.message
+    refused = _close_refusal(ctx, request.chat_id, message.sender_id)
+    if refused is not None:
+        return _close_request_card(request.chat_id, incident, message.sender_id, refused)
+    return _close(
+        ctx,
+        incident,
+        at=message.created_at,
+        by=message.sender_id,
+        by_name=message.sender_name,
+        message_id=message.message_id,
+    )
+
+
+def _close_refusal(ctx: Context, chat_id: str, user_id: str) -> permissions.Refusal | None:
+    return permissions.refusal(ctx.session, ctx.settings, ctx.reader, chat_id=chat_id, user_id=user_id, action="close")
+
+
+def _close(ctx: Context, incident, *, at, by: str, by_name: str, message_id: str) -> Reply:
     return [
         *incident_flows.close_from_command(
             ctx.session,
             incident,
             settings=ctx.settings,
             llm=ctx.llm,
-            at=message.created_at,
-            by=message.sender_id,
-            by_name=message.sender_name,
-            message_id=message.message_id,
+            at=at,
+            by=by,
+            by_name=by_name,
+            message_id=message_id,
         ),
-        *drill_run.closed_by_hand(ctx.session, ctx.settings, library(request), incident),
+        *drill_run.closed_by_hand(ctx.session, ctx.settings, library_of(ctx), incident),
     ]
+
+
+def _close_request_card(chat_id: str, incident, asked_by: str, refused: permissions.Refusal) -> Outbound:
+    body = Markdown(say("close_requested", incident=incident, asked_by=asked_by, refused=refused.text))
+    button = Button(say("close_confirm_button"), {"action": "close_confirm", "incident": incident.id}, "danger")
+    card = Card(
+        title=say("close_requested_title", incident=incident), blocks=(body, ButtonRow((button,))), color="orange"
+    )
+    return Outbound(chat_id=chat_id, kind="card", card=card)
+
+
+@commands.action("close_confirm")
+def confirm_close(action: CardAction, ctx: Context) -> Reply:
+    """The lead's click on the close request card closes the incident; anyone else is told who can."""
+    refused = _close_refusal(ctx, action.chat_id, action.user_id)
+    if refused is not None:
+        raise UserError(refused.text)
+    incident = ctx.session.get(Incident, action.value.get("incident"))
+    if incident is None or incident.chat_id != action.chat_id or incident.closed_at is not None:
+        return None  # already closed (a double click, or closed by /结束 meanwhile)
+    return _close(ctx, incident, at=action.created_at, by=action.user_id, by_name="", message_id="")
 
 
 @commands.command("状态", "status", **help_text("status"), group_only=True)
 def status(request: CommandRequest) -> Reply:
     session = request.ctx.session
-    incident = incident_service.shown(session, request.chat_id, root_id=request.message.root_id)
-    if incident is None:
-        raise UserError(say("no_incident_yet"))
+    incident = shown_incident(request)
     settings, now = request.ctx.settings, request.message.created_at
     return incident_flows.status_card(session, incident, library=library(request), settings=settings, now=now)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from bot.core.router import CommandRequest, Commands, Reply, UserError
-from bot.core.wording import say
+from bot.core.router import CommandRequest, Commands, Reply
 from bot.incidents import roster
-from bot.incidents import service as incident_service
 from bot.retro import flows as retro_flows
 from bot.retro import messaging as retro_messaging
-from handlers.common import help_text
+from handlers.common import help_text, shown_incident
 
 commands = Commands()
 
@@ -16,9 +14,7 @@ commands = Commands()
 @commands.command("复盘", "retro", **help_text("retro"), group_only=True)
 def retro(request: CommandRequest) -> Reply:
     session = request.ctx.session
-    incident = incident_service.shown(session, request.chat_id, root_id=request.message.root_id)
-    if incident is None:
-        raise UserError(say("no_incident_yet"))
+    incident = shown_incident(request)
     compiled = retro_flows.compile_retro(session, incident, request.ctx.settings, request.ctx.llm, now=request.ctx.now)
     leads = roster.holders(session, request.chat_id, "lead")
     return retro_messaging.retro_outputs(compiled, chat_id=request.chat_id, leads=leads)

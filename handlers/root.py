@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
 from bot.timeline import service as timeline_service
-from handlers.common import command_words, current_incident, help_text
+from handlers.common import command_words, help_text, shown_incident
 
 commands = Commands()
 SIDES = command_words("incidents/command_words.yaml")["root_sides"]
@@ -17,7 +17,7 @@ def root_cause(request: CommandRequest) -> Reply:
     side = SIDES.get(word.lower())
     if side is None or not text.strip():
         raise UserError(say("root_usage"))
-    incident = current_incident(request)
+    incident = shown_incident(request)  # also after /结束: the retro card asks for root causes then
     message = request.message
     timeline_service.add(
         request.ctx.session,

@@ -5,7 +5,9 @@ caller's clock (the injected one in the app, the real time once at the CLI's edg
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -88,6 +90,25 @@ def html_for(session: Session, incident: Incident, settings: Settings, llm: LLM 
     data = data_for(session, incident, settings, now=now, sources=sources)
     return _html(
         data, settings, sources, now=now, names=_names(session, incident), summaries=polish.summaries(llm, data)
+    )
+
+
+@dataclass(frozen=True)
+class PageView:
+    """The report page's inputs: `version` digests everything it shows, `render()` draws it (charts: the slow part)."""
+
+    version: str
+    render: Callable[[], str]
+
+
+def page_view(session: Session, incident: Incident, settings: Settings, *, now: datetime) -> PageView:
+    sources = Sources.of(settings.playbook_dir)
+    data = data_for(session, incident, settings, now=now, sources=sources)
+    names = _names(session, incident)
+    shown = json.dumps([data, names], ensure_ascii=False, sort_keys=True, default=str)
+    return PageView(
+        hashlib.sha256(shown.encode("utf-8")).hexdigest(),
+        lambda: _html(data, settings, sources, now=now, names=names),
     )
 
 
