@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def playbook_problems(folder: Path) -> list[str]:
     """Every problem in the playbooks, the severity levels, the drill scenarios and the lexicon."""
-    from bot.library import drills, lexicon, playbooks
+    from bot.library import drills, lexicon, permissions, playbooks
 
     found: list[str] = []
     try:
@@ -22,6 +22,10 @@ def playbook_problems(folder: Path) -> list[str]:
     try:
         drills.parse(folder)
     except playbooks.PlaybookError as exc:
+        found += str(exc).splitlines()
+    try:
+        permissions.parse(folder)
+    except permissions.PermissionsError as exc:
         found += str(exc).splitlines()
     try:
         lexicon.parse(folder / "lexicon.yaml")

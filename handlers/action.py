@@ -11,7 +11,7 @@ from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
 from bot.core.wording import say
 from bot.followups import actions, flows, messaging
 from bot.incidents import service as incidents
-from handlers.common import command_words, current_incident, help_text, parse_or_explain
+from handlers.common import command_words, current_incident, help_text, parse_or_explain, require
 
 commands = Commands()
 WORDS = command_words("followups/command_words.yaml")
@@ -76,6 +76,8 @@ def _update(request: CommandRequest, verb: str, rest: str) -> Reply:
     item = actions.find(request.chat_id, number, session=request.ctx.session)
     if item is None:
         raise UserError(say("action_unknown", number=number))
+    if verb == "drop" and request.message.sender_id not in actions.owners_of(item):
+        require(request, "cancel_others_action")
     args = parse_or_explain(tail, KEYS)
     new_due = _date(request, args.options.get("due"))
     actions.update(

@@ -9,7 +9,7 @@ from bot.drills import run as drill_runs
 from bot.followups import cadence
 from bot.incidents import flows as incident_flows
 from bot.library.playbooks import PlaybookError
-from handlers.common import command_words, help_text, library, parse_or_explain, set_schedule
+from handlers.common import command_words, help_text, library, parse_or_explain, require, set_schedule
 
 commands = Commands()
 
@@ -45,6 +45,7 @@ def _scenarios(request: CommandRequest):
 
 
 def start(request: CommandRequest, raw: str) -> Reply:
+    require(request, "drill")
     ctx, message = request.ctx, request.message
     args = parse_or_explain(raw, WORDS["keys"])
     if len(args.words) != 1:
@@ -80,6 +81,7 @@ def start(request: CommandRequest, raw: str) -> Reply:
 
 
 def stop(request: CommandRequest) -> Reply:
+    require(request, "drill")
     ctx, message = request.ctx, request.message
     run = drill_runs.running(ctx.session, request.chat_id)
     if run is None:
@@ -98,6 +100,7 @@ def stop(request: CommandRequest) -> Reply:
 
 
 def schedule(request: CommandRequest, raw: str) -> Reply:
+    require(request, "schedule")
     """The monthly drill reminder of this group: day of the month (next working day if it is not one) and time."""
     return set_schedule(
         request,

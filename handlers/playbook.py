@@ -5,9 +5,8 @@ from __future__ import annotations
 from bot.core.labels import role as role_label
 from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
-from bot.incidents import roster
 from bot.library.playbooks import PlaybookError, parse
-from handlers.common import command_words, help_text, library
+from handlers.common import command_words, help_text, library, require
 
 commands = Commands()
 WORDS = command_words("followups/command_words.yaml")
@@ -33,8 +32,7 @@ def playbook(request: CommandRequest) -> Reply:
             raise UserError(say("unknown_playbook", word=rest.strip(), playbooks=list(lib.playbooks.values())))
         return say("playbook_show", playbook=chosen, label=role_label)
     if sub in RELOAD:
-        if "lead" not in roster.roles_of(request.ctx.session, request.chat_id, request.message.sender_id):
-            raise UserError(say("reload_lead_only"))
+        require(request, "reload_playbooks")
         try:
             fresh = parse(request.ctx.settings.playbook_dir)
         except PlaybookError as problems:

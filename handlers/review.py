@@ -7,7 +7,7 @@ from bot.core.router import CommandRequest, Commands, Reply, UserError
 from bot.core.wording import say
 from bot.followups import cadence, messaging, review
 from bot.library.lexicon import load as load_lexicon
-from handlers.common import command_words, help_text, library, parse_or_explain, set_schedule
+from handlers.common import command_words, help_text, library, parse_or_explain, require, set_schedule
 
 commands = Commands()
 WORDS = command_words("followups/command_words.yaml")
@@ -45,6 +45,7 @@ def quarterly_review(request: CommandRequest) -> Reply:
 
 
 def _schedule(request: CommandRequest, raw: str) -> Reply:
+    require(request, "schedule")
     return set_schedule(
         request,
         raw,

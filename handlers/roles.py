@@ -9,7 +9,7 @@ from bot.core.wording import say
 from bot.incidents import flows as incident_flows
 from bot.incidents import names, roster
 from bot.library.roles import parse_role
-from handlers.common import help_text
+from handlers.common import help_text, require
 
 commands = Commands()
 
@@ -20,6 +20,7 @@ def assign_role(request: CommandRequest) -> Reply:
     role = parse_role(word)
     if role is None:
         raise UserError(say("unknown_role", word=word, roles=labels.of("roles")))
+    require(request, "assign_roles", role=role)
     members = [roster.Member(m.user_id, m.name) for m in request.mentions if m.user_id]
     if not members:
         raise UserError(say("role_needs_mention", role=labels.role(role)))

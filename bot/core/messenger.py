@@ -55,3 +55,8 @@ class ChatReader(Protocol):
     def members(self, chat_id: str) -> dict[str, str]:
         """The chat's members: user id → display name (raises ReadError when the platform cannot say)."""
         ...
+
+    def owner(self, chat_id: str) -> str | None:
+        """The user id of the group's owner; None where the platform has no owner (the sandbox, a replay);
+        raises ReadError when the platform cannot say."""
+        ...

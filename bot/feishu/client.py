@@ -19,6 +19,7 @@ from lark_oapi.api.im.v1 import (
     CreateMessageRequest,
     CreateMessageRequestBody,
     GetChatMembersRequest,
+    GetChatRequest,
     GetMessageRequest,
     GetMessageResourceRequest,
     ListMessageRequest,
@@ -265,3 +266,9 @@ class FeishuReader:
                 break
             token = response.data.page_token
         return found
+
+    def owner(self, chat_id: str) -> str | None:
+        """The group's owner by open id (im/v1/chats/:chat_id owner_id)."""
+        request = GetChatRequest.builder().chat_id(chat_id).user_id_type("open_id").build()
+        response = self._call(lambda: self.client.im.v1.chat.get(request), "get chat")
+        return response.data.owner_id or None

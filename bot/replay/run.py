@@ -78,6 +78,10 @@ class ConversationReader:
         """The recorded group's members: user id → name."""
         return dict(self.names)
 
+    def owner(self, chat_id: str) -> str | None:
+        """A recorded group has no owner: anyone may name its first lead, as in the sandbox."""
+        return None
+
     def history(self, chat_id: str, start: datetime, end: datetime) -> list[Inbound]:
         return [m for m in self.played if m.chat_id == chat_id and start <= m.created_at <= end]
 

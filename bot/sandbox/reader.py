@@ -67,3 +67,7 @@ class SandboxReader:
     def members(self, chat_id: str) -> dict[str, str]:
         """The sandbox group's demo members."""
         return {member.user_id: member.name for member in MEMBERS}
+
+    def owner(self, chat_id: str) -> str | None:
+        """The sandbox group has no owner: anyone may name its first lead."""
+        return None

@@ -110,6 +110,7 @@ class ImEndpoints(OpenApiServer):
     def __init__(self, app_id: str, app_secret: str) -> None:
         super().__init__(app_id, app_secret)
         self.chats: dict[str, list[dict[str, Any]]] = {}
+        self.owners: dict[str, str] = {}  # chat id → its owner's open id (GET /im/v1/chats/:chat_id)
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.resources: dict[tuple[str, str], bytes] = {}
         self.uploads: dict[str, dict[str, Any]] = {}  # key -> {"kind", "type", "name", "data"}
@@ -127,6 +128,7 @@ class ImEndpoints(OpenApiServer):
             ("POST", re.compile(r"/open-apis/im/v1/images"), self._upload_image),
             ("POST", re.compile(r"/open-apis/im/v1/files"), self._upload_file),
             ("GET", re.compile(r"/open-apis/im/v1/chats/([^/]+)/members"), self._chat_members),
+            ("GET", re.compile(r"/open-apis/im/v1/chats/([^/]+)"), self._chat),
         ]
 
     # ----- what tests read -------------------------------------------------------------------
@@ -328,6 +330,12 @@ class ImEndpoints(OpenApiServer):
         return self._upload(call, "file", "file", "file_type")
 
     # ----- chats -----------------------------------------------------------------------------
+
+    def _chat(self, call: Call, chat_id: str) -> Reply:
+        if chat_id not in self.chats and chat_id not in self.owners:
+            return error(CODE_BOT_NOT_IN_CHAT, "Bot/User can NOT be out of the chat.")
+        owner = self.owners.get(chat_id, "")
+        return ok({"chat_id": chat_id, "name": "应急群", "owner_id_type": "open_id", "owner_id": owner})
 
     def _chat_members(self, call: Call, chat_id: str) -> Reply:
         if chat_id not in self.chats:
