@@ -63,11 +63,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         db_url = f"sqlite:///{folder}/bench.db"
         chat = SandboxChat(db_url)
+        chat.say("/角色 负责人 @周总", mentions=(("ou_ceo", "周总"),))
         chat.say("/危机 开启 面霜过敏 级别=1")
         chat.say("负面评论占比升至45%", minutes=10)
         chat.say("话题阅读量破620万", minutes=20)
         chat.say("/结束", minutes=60)
-        card = next(s.card for s in reversed(chat.sent()) if s.card and s.card["title"].startswith("复盘"))
+        chat.say("/复盘", minutes=61)
+        cards = [s.card for s in chat.sent() if s.card]
+        card = next((c for c in reversed(cards) if c["title"].startswith("复盘")), None)
+        if card is None:
+            raise SystemExit(f"no retro card: {[c['title'] for c in cards]} {chat.texts()[-3:]}")
         url = card["blocks"][-1]["buttons"][0]["url"]
         path = url[url.index("/reports/") :]
         app = create_app(make_settings(db_url), clock=Clock(chat.clock()))
