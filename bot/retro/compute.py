@@ -24,7 +24,8 @@ Conventions (the contract is in DESIGN.md, "Retro JSON"; these are the choices i
 - Level-change reasons that are thresholds are stored as data (metric, value, threshold) and worded by
   `templates/retro/level_reason.j2` ("话题阅读 620万 超过 500万"); others are the recorded text.
 
-Pieces: `reading` (the SQL), `listed_steps`, `propagation`, `findings`, `json_values` (how values are written).
+Pieces: `reading` (the SQL), `listed_steps`, `propagation`, `findings`, `json_values` (how values are written),
+`public` (the imported comments, from `bot.comments.analysis`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.clock.now import as_utc
+from bot.comments import analysis as comment_analysis
+from bot.comments.phrases import Phrases
+from bot.comments.phrases import phrases as phrase_book
+from bot.config import BUNDLED_PLAYBOOKS
 from bot.followups import actions
 from bot.followups.cadence import Cadence, default_cadence, review_after
 from bot.incidents import names as names_service
@@ -50,7 +55,15 @@ from bot.retro.findings import findings, has_remedy, verdict_pending
 from bot.retro.json_values import IsoClock, count, minutes_between, ratio, rounded_minutes, series_points
 from bot.retro.level_reasons import reason_text
 from bot.retro.listed_steps import ListedStep, listed_steps
-from bot.retro.propagation import ESCALATION_POINTS, deescalations, escalations, platforms
+from bot.retro.propagation import (
+    ESCALATION_POINTS,
+    deescalations,
+    escalations,
+    import_deescalations,
+    import_escalations,
+    platforms,
+)
+from bot.retro.public import comments_json
 from bot.retro.reading import VALUE, Entry
 from bot.steps import states
 
@@ -85,11 +98,13 @@ def compute(
     kol_words: Sequence[str] = KOL_WORDS,
     escalation_points: float = ESCALATION_POINTS,
     cadence: Cadence | None = None,
+    phrases: Phrases | None = None,
 ) -> dict:
     """The retro JSON of an incident, exactly as the contract. `library`, `lexicon` and `kol_words` are the playbook
     folder's (`bot.retro.flows` passes PLAYBOOK_DIR's); `now` is the caller's clock, the reference time of an open
     incident. `cadence` is the group's quarterly-review schedule (`bot.followups.cadence`; the default one when
-    not given), which dates `next_review_at`.
+    not given), which dates `next_review_at`. `phrases` is the folder's comment phrase book (segments, demands,
+    keyword stop words; the bundled one when not given).
 
     Built for big incidents (issue 6: 20,000 entries, 200,000 imported samples): rows are read with Core selects
     as plain tuples (no ORM objects), the window and the recalled-entry filter run in SQL, peaks and milestones
@@ -101,7 +116,7 @@ def compute(
     entries = [e for e in reading.entries(session, incident.id) if not e.recalled]
     entry_text = {e.id: e.text for e in entries}
     window = reading.Window(incident.id, started, closed)
-    negative = reading.negative_series(session, window)
+    typed = reading.negative_series(session, window)
     counts = reading.count_metrics(session, window)
 
     statements = [e for e in entries if e.kind == "statement"]
@@ -115,9 +130,27 @@ def compute(
     step_states = [states.state_at(applies=True, due_at=s.due_at, done_at=s.done_at, at=reference) for s in listed]
     tally = states.tally(step_states)
 
-    escalation_list = escalations(negative, entries, points=escalation_points)
+    # The public's own data: imported comments, bucketed into `"source": "import"` points beside the typed samples.
+    public = comment_analysis.public(
+        session,
+        incident.id,
+        phrases or phrase_book(BUNDLED_PLAYBOOKS),
+        since=started,
+        until=closed,
+        open_since=statements[-1].at if statements else None,
+    )
+    imported = public.points if public else []
+    negative = sorted([*typed, *imported], key=lambda row: row[0]) if imported else typed
+
     completed = [(step.done_at, step.title) for step in listed if step.done_at is not None]
-    deescalation_list = deescalations(negative, entries, completed, points=escalation_points)
+    escalation_list = _by_time(
+        escalations(typed, entries, points=escalation_points)
+        + import_escalations(imported, entries, points_needed=escalation_points)
+    )
+    deescalation_list = _by_time(
+        deescalations(typed, entries, completed, points=escalation_points)
+        + import_deescalations(imported, entries, completed, points_needed=escalation_points)
+    )
     found = findings(
         started=started,
         reference=reference,
@@ -133,6 +166,8 @@ def compute(
         lexicon=lexicon,
         kol_words=kol_words,
         alert_above=library.severity.alert.negative_ratio_above,
+        deescalations=deescalation_list,
+        segments=public.segments if public else (),
     )
     names = member_names(session, incident.chat_id, entries)
     clock = IsoClock(tz)
@@ -169,6 +204,7 @@ def compute(
             ],
             "negative_ratio": series_points(negative, tz),
         },
+        "comments": comments_json(public, tz) if public else None,
         "escalations": [
             {
                 "at": clock.iso(later.at),
@@ -220,6 +256,11 @@ def compute(
             for e in entries
         ],
     }
+
+
+def _by_time(found: list[tuple]) -> list[tuple]:
+    """Jumps of the typed samples and of the import points together, by the time of the later point."""
+    return sorted(found, key=lambda item: as_utc(item[1][0]))
 
 
 def root_causes(entries: Iterable[Entry]) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock.format import format_local
 from bot.clock.now import as_utc
+from bot.comments.analysis import Segment
 from bot.core import labels
 from bot.core.wording import environment
 from bot.drafting.lint import lint, remedy_sentences, rules_of
@@ -82,11 +83,15 @@ def findings(
     lexicon: Lexicon,
     kol_words: Sequence[str],
     alert_above: float | None = None,
+    deescalations: Sequence[tuple[Point, Point, tuple[datetime, str] | None]] = (),
+    segments: Sequence[Segment] = (),
 ) -> list[dict]:
     """Gains and losses by the method's rules, each with its evidence. Gains first, then losses, each in rule
     order (the losses the method stresses most first). `reference` is the close (or now while open): a response
     still missing after its deadline is a loss, and so is a negative share still above the alert line
-    (`alert_above`, severity.yaml) at the last sample."""
+    (`alert_above`, severity.yaml) at the last sample. A fall of the negative share from imported comments
+    (`deescalations`) is a gain for what the team did just before, unless the KOL rule credited the same samples;
+    the demands still made by the segment with the highest negative share (`segments`) are a loss."""
 
     def when(at: datetime) -> str:
         return format_local(at, tz, now=started)
@@ -186,6 +191,46 @@ def findings(
                 finding("loss", "kol_clarify_effect", finding_text("kol_clarify_effect_loss", **values), proof)
             )
 
+    # The public calmed down after an action: a fall found in the imported comments (the KOL rule's samples aside).
+    credited = {(as_utc(before.at), as_utc(after.at)) for _, before, after in kol_effects(entries, negative, kol_words)}
+    for earlier, later, after in deescalations:
+        if after is None or getattr(later, "source", "") != "import":
+            continue
+        if (as_utc(earlier.at), as_utc(later.at)) in credited:
+            continue
+        values = {"before": percent(earlier.value), "after": percent(later.value), "action": after[1]}
+        proof = evidence(
+            "deescalation",
+            before_at=when(earlier.at),
+            before=values["before"],
+            action_at=when(after[0]),
+            action=after[1],
+            after_at=when(later.at),
+            after=values["after"],
+        )
+        code = "negative_deescalation"
+        gains.append(finding("gain", code, finding_text(code, **values), proof))
+
+    # What the most upset user segment still asks for, after the last public statement.
+    unresolved = segment_demands(segments)
+    if unresolved is not None:
+        name = labels.label("segments", unresolved.segment)
+        demands = [{"name": demand, "count": n} for demand, n in unresolved.demands]
+        proof = evidence(
+            "segment_demands",
+            segment=name,
+            count=unresolved.count,
+            share=percent(unresolved.share),
+            demands=demands,
+        )
+        text = finding_text(
+            "segment_demands_unresolved",
+            segment=name,
+            share=percent(unresolved.share),
+            demands="、".join(f"“{demand}”" for demand, _ in unresolved.demands),
+        )
+        losses.append(finding("loss", "segment_demands_unresolved", text, proof))
+
     # The support channel opened in time.
     channel = by_id.get("cs_channel")
     if channel is not None and channel.met:
@@ -205,6 +250,19 @@ def findings(
             continue
         losses.append(finding("loss", "step_missed", finding_text("step_missed", title=step.title), proof))
     return gains + losses
+
+
+SEGMENT_MINIMUM = 20  # comments a segment needs before its demands are judged
+
+
+def segment_demands(segments: Sequence[Segment]) -> Segment | None:
+    """The segment with the highest negative share among those with SEGMENT_MINIMUM comments or more (the first in
+    the method's order on a tie), when it still makes demands; None otherwise."""
+    judged = [s for s in segments if s.count >= SEGMENT_MINIMUM]
+    if not judged:
+        return None
+    worst = max(judged, key=lambda s: (s.share, -judged.index(s)))
+    return worst if worst.demands and worst.negative else None
 
 
 def kol_effects(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.comments.phrases import phrases as comment_phrases
 from bot.config import Settings
 from bot.core.llm import LLM
 from bot.followups import actions
@@ -63,6 +64,7 @@ def data_for(session: Session, incident: Incident, settings: Settings, *, now: d
         kol_words=sources.recommendations["kol_words"],
         now=now,
         cadence=group_cadence(session, incident.chat_id, settings),
+        phrases=comment_phrases(settings.playbook_dir),
     )
 
 

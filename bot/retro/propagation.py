@@ -1,5 +1,7 @@
 """How the crisis spread, from the timeline and the samples: the first time each other platform appears, and the
-escalations of the negative share (each with the `spread` entry that triggered it)."""
+escalations of the negative share (each with the `spread` entry that triggered it) and its de-escalations (each with
+what the team did just before). Samples typed in the group jump between two consecutive samples; the points computed
+from imported comments (bucketed, so a jump spreads over neighbouring buckets) jump within ESCALATION_WINDOW."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import bisect
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Row
 
@@ -112,4 +114,82 @@ def deescalations(
         upto = bisect.bisect_right(done_times, as_utc(later_row[AT]))
         after = done[upto - 1] if upto and done_times[upto - 1] > as_utc(earlier_row[AT]) else None
         found.append((earlier_row, later_row, after))
+    return found
+
+
+ESCALATION_WINDOW = timedelta(hours=2)  # imported comment buckets: a rise or fall within this long is one jump
+
+
+def windowed_episodes(
+    points: Sequence[Point], *, points_needed: float = ESCALATION_POINTS, window: timedelta = ESCALATION_WINDOW
+) -> list[tuple[int, int, int]]:
+    """Jumps of the import points, which spread over neighbouring buckets: (earlier, detected, end) indices of each
+    rise or fall of at least `points_needed` within `window`. A point is a jump when it is that far above the lowest
+    (below the highest) point of the window before it; the jump runs on while the share keeps rising (falling) —
+    `end` is its top (bottom) — and the next one is measured from there. `earlier` is the window's lowest (highest)
+    point, the latest of equals."""
+    threshold = points_needed - _EPSILON
+    found: list[tuple[int, int, int]] = []
+    anchor, i = 0, 1
+    while i < len(points):
+        at, value = as_utc(points[i][AT]), points[i][VALUE]
+        inside = [j for j in range(anchor, i) if at - as_utc(points[j][AT]) <= window]
+        low = min(inside, key=lambda j: (points[j][VALUE], -j), default=None)
+        high = max(inside, key=lambda j: (points[j][VALUE], j), default=None)
+        if low is not None and value - points[low][VALUE] >= threshold:
+            earlier, rising = low, True
+        elif high is not None and points[high][VALUE] - value >= threshold:
+            earlier, rising = high, False
+        else:
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(points) and (
+            points[end + 1][VALUE] >= points[end][VALUE] if rising else points[end + 1][VALUE] <= points[end][VALUE]
+        ):
+            end += 1
+        found.append((earlier, i, end))
+        anchor, i = end, end + 1
+    return found
+
+
+def import_escalations(
+    points: Sequence[Point], entries: Sequence[Entry], *, points_needed: float = ESCALATION_POINTS
+) -> list[tuple[Point, Point, Entry | None]]:
+    """Rises of the import points by the windowed rule (`windowed_episodes`), as `escalations` gives them: (from the
+    window's lowest point, to the top, trigger). The trigger is the latest `spread` entry after the lowest point and
+    at or before the point where the rise was found."""
+    spread = [e for e in entries if e.kind == "spread"]
+    found = []
+    for earlier, detected, end in windowed_episodes(points, points_needed=points_needed):
+        if points[end][VALUE] <= points[earlier][VALUE]:
+            continue
+        start, upto = as_utc(points[earlier][AT]), as_utc(points[detected][AT])
+        trigger = next((e for e in reversed(spread) if start < as_utc(e.at) <= upto), None)
+        found.append((points[earlier], points[end], trigger))
+    return found
+
+
+def import_deescalations(
+    points: Sequence[Point],
+    entries: Sequence[Entry],
+    completed: Sequence[tuple[datetime, str]],
+    *,
+    points_needed: float = ESCALATION_POINTS,
+) -> list[tuple[Point, Point, tuple[datetime, str] | None]]:
+    """Falls of the import points by the windowed rule, as `deescalations` gives them: (from the window's highest
+    point, to the bottom, after) — after: the latest action, statement or step completed after the highest point
+    and at or before the point where the fall was found."""
+    done = sorted(
+        [(as_utc(e.at), e.text) for e in entries if e.kind in ("action", "statement")]
+        + [(as_utc(at), title) for at, title in completed],
+        key=lambda item: item[0],
+    )
+    found = []
+    for earlier, detected, end in windowed_episodes(points, points_needed=points_needed):
+        if points[end][VALUE] >= points[earlier][VALUE]:
+            continue
+        start, upto = as_utc(points[earlier][AT]), as_utc(points[detected][AT])
+        after = next((item for item in reversed(done) if start < item[0] <= upto), None)
+        found.append((points[earlier], points[end], after))
     return found

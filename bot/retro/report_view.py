@@ -11,6 +11,7 @@ from bot.core import labels
 from bot.library.playbooks import Library
 from bot.retro.json_values import percent
 from bot.retro.phrases import word
+from bot.retro.public import public_view
 from bot.retro.strategies import optimization
 from bot.retro.timetable import Formats, schedule, strategy_view
 from bot.steps import states
@@ -102,6 +103,17 @@ def view(
             }
             for e in retro.get("escalations", [])
         ],
+        "deescalations": [
+            {
+                "at": fmt.when(d["at"]),
+                "from": percent(d["from"]),
+                "to": percent(d["to"]),
+                "after_at": fmt.when(d["after"]["at"]) if d.get("after") else "",
+                "after": fmt.text(d["after"]["text"]) if d.get("after") else "",
+            }
+            for d in retro.get("deescalations", [])
+        ],
+        "comments": public_view(retro.get("comments"), fmt),
         "timeline": [
             {
                 "at": fmt.when(e["at"]),
