@@ -47,7 +47,7 @@ def learn_who_wrote(message: Inbound, ctx: Context) -> None:
         seen = {mention.user_id: mention.name for mention in message.mentions}
         if message.sender_name:
             seen[message.sender_id] = message.sender_name
-        names.learn(ctx.session, message.chat_id, message.sender_id, reader=ctx.reader, now=ctx.now, seen=seen)
+        names.learn(ctx.session, message.chat_id, now=ctx.now, seen=seen)
 
 
 @commands.on(MembersChanged)

@@ -24,6 +24,7 @@ ROLE_WORDS = {"lead": "负责人", "ops": "运营", "marketing": "市场", "supp
 class FeishuGroup:
     def __init__(self, db_url: str, fake, clock: Clock, *, chat_id: str, **settings) -> None:
         self.fake, self.clock, self.db_url, self.chat_id = fake, clock, db_url, chat_id
+        fake.owners.setdefault(chat_id, "ou_ceo")  # the CEO created the group: may name its first lead
         self.app = create_app(feishu_settings(db_url, fake, sweep_interval_seconds=3600, **settings), clock=clock)
         self.runtime = self.app.state.runtime
         self.count = 0

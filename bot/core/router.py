@@ -134,7 +134,7 @@ class Commands:
 
     def on_every_message(self, func):
         """Called for every message, command or not, before it is handled (to learn who wrote it); its result is
-        ignored and an error in it is logged, never a failed reply."""
+        ignored. It must only do quick database work (no network: the event's transaction is open)."""
         return self.on(EveryMessage)(func)
 
     def on_bot_added(self, func):
@@ -222,12 +222,8 @@ class Router:
         return [o for f in self.listeners.get(type(event), []) for o in to_outbound(f(event, ctx), chat_id)]
 
     def _on_message(self, message: Inbound, ctx: Context) -> list[Outbound]:
-        for learn in self.listeners.get(EveryMessage, []):
-            try:
-                with ctx.session.begin_nested():
-                    learn(message, ctx)
-            except Exception:
-                log.exception("%s failed on message %s", getattr(learn, "__name__", learn), message.message_id)
+        for learn in self.listeners.get(EveryMessage, []):  # plain reads and writes: no network, no savepoint
+            learn(message, ctx)
         parsed = split_command(message)
         if parsed is None:
             return [

@@ -139,6 +139,11 @@ class Runtime:
                 queued = 0
             if queued:
                 self.outbox_worker.wake()
+            if self.reader is not None:
+                try:
+                    sweep.refresh_names(self.engine, self.reader, now=self.now_fn())
+                except Exception:
+                    log.exception("member names refresh failed; the next sweep tries again")
             self._plan_followup()
             return queued
 

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock.now import as_utc
 from bot.incidents import roster
-from bot.incidents.models import MemberName
+from bot.incidents.models import Incident, MemberName
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ def known(session: Session, chat_id: str) -> dict[str, str]:
     return {**cached, **rostered}
 
 
-def stale(session: Session, chat_id: str, user_id: str, now: datetime) -> bool:
-    """Whether the cache cannot answer for this member now: never fetched, or fetched longer ago than the expiry."""
+def stale(session: Session, chat_id: str, now: datetime) -> bool:
+    """Whether the chat's member list is due to be asked for: never asked, or longer ago than the expiry (members
+    joining or leaving make it due at once, `forget`), and no failed attempt in the last RETRY_AFTER."""
     failed = session.exec(
         select(MemberName.fetched_at).where(MemberName.chat_id == chat_id, MemberName.source == FAILED)
     ).first()
@@ -47,11 +49,8 @@ def stale(session: Session, chat_id: str, user_id: str, now: datetime) -> bool:
         sa.select(sa.func.max(MemberName.fetched_at)).where(
             MemberName.chat_id == chat_id, MemberName.source == PLATFORM
         )
-    ).one()
-    if newest[0] is None or as_utc(now) - as_utc(newest[0]) > NAMES_MAX_AGE:
-        return True
-    mine = session.exec(select(MemberName).where(MemberName.chat_id == chat_id, MemberName.user_id == user_id)).first()
-    return mine is None and as_utc(now) - as_utc(newest[0]) > RETRY_AFTER
+    ).one()[0]
+    return newest is None or as_utc(now) - as_utc(newest) > NAMES_MAX_AGE
 
 
 def refresh(session: Session, chat_id: str, lookup: Callable[[str], dict[str, str]], now: datetime) -> int:
@@ -103,15 +102,39 @@ def _clear_failed(session: Session, chat_id: str) -> None:
     session.execute(sa.delete(MemberName).where(MemberName.chat_id == chat_id, MemberName.source == FAILED))
 
 
-def learn(session: Session, chat_id: str, user_id: str, *, reader, now: datetime, seen: dict[str, str]) -> None:
-    """A member wrote in the group: keep the names the message itself carries (`seen`: its mentions, a sender name),
-    and when the cache cannot name the sender, look the chat's members up (once per expiry)."""
-    if not chat_id:
-        return
-    remember(session, chat_id, seen, now)
-    if reader is None or not user_id or not stale(session, chat_id, user_id, now):
-        return
-    refresh(session, chat_id, reader.members, now)
+def learn(session: Session, chat_id: str, *, now: datetime, seen: dict[str, str]) -> None:
+    """A member wrote in the group: keep the names the message itself carries (`seen`: its mentions, a sender name).
+    The platform's member list is asked for outside event processing (`refresh_due`), never while a transaction
+    waits on the network."""
+    if chat_id:
+        remember(session, chat_id, seen, now)
+
+
+def chats_to_refresh(session: Session, now: datetime) -> list[str]:
+    """Groups with an open incident whose member list is due to be asked for again."""
+    chats = session.exec(select(Incident.chat_id).where(Incident.status == "open").distinct()).all()
+    return [chat_id for chat_id in chats if stale(session, chat_id, now)]
+
+
+def refresh_due(engine: Engine, lookup: Callable[[str], dict[str, str]], now: datetime) -> int:
+    """Ask the platform for the member lists that are due (no transaction open while it answers); how many chats."""
+    with Session(engine) as session:
+        due = chats_to_refresh(session, now)
+    for chat_id in due:
+        log.info("looking up the member names of %s", chat_id)
+        try:
+            members = lookup(chat_id)
+        except Exception as exc:  # the platform is down or the scope is missing: show ids, try again later
+            log.warning("member names of %s not available: %s", chat_id, type(exc).__name__)
+            members = None
+        with Session(engine) as session:
+            refresh(session, chat_id, (lambda _chat, found=members: found) if members is not None else _failing, now)
+            session.commit()
+    return len(due)
+
+
+def _failing(chat_id: str) -> dict[str, str]:
+    raise LookupError(chat_id)
 
 
 def remember(session: Session, chat_id: str, seen: dict[str, str], now: datetime) -> None:

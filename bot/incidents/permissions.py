@@ -1,9 +1,11 @@
 """Who may do what in a group (`playbooks/access/permissions.yaml`): the roles allowed to do each guarded action,
 read against the group's roster. While a group has no lead, its Feishu owner (read from the chat API) may name
-one; the sandbox and replays have no owner, so there anyone may."""
+one (the sandbox and replays have no owner, so there anyone may), and the lead's actions stay open to every member
+— nobody could do them otherwise; once a lead is named they are the lead's."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -16,6 +18,7 @@ from bot.incidents import roster
 from bot.library import permissions as rules
 
 LEAD = "lead"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ def refusal(
     leads = roster.holders(session, chat_id, LEAD)
     if action == "assign_roles" and not leads:
         return _first_lead_refusal(settings, reader, chat_id=chat_id, user_id=user_id, role=role)
+    if not leads and LEAD in allowed:
+        return None  # nobody holds the role yet: refusing would leave the group stuck mid-crisis
     names = [m.name or m.user_id for role_id in allowed for m in roster.holders(session, chat_id, role_id)]
     roles = [labels.role(role_id) for role_id in allowed]
     return Refusal(say("permission_refused", action=action, roles=roles, names=names))
@@ -56,11 +61,12 @@ def _first_lead_refusal(
     if "anyone" in first:
         return None
     if role != LEAD:
-        return Refusal(say("permission_lead_first"))
+        return None  # no lead yet: the other roles can be handed out by anyone, the lead then takes over
     try:
         owner = reader.owner(chat_id) if reader is not None else None
-    except ReadError:
-        return Refusal(say("permission_owner_unknown"))
+    except ReadError as exc:  # the chat API is not available (scope, outage): do not leave the group without a lead
+        log.warning("owner of %s not available (%s): the first lead is named without the owner check", chat_id, exc)
+        return None
     if owner is None or owner == user_id:  # no owner on this platform (sandbox, replay): anyone may
         return None
     return Refusal(say("permission_owner_only", owner=owner))

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.config import BUNDLED_PLAYBOOKS
 from bot.library.loader import DataFileError, LastGood, file_stamp, validated
 from bot.library.roles import check_role
 
@@ -34,8 +35,8 @@ class Permissions(BaseModel):
 def parse(folder: Path) -> Permissions:
     problems: list[str] = []
     path = folder / FILE
-    if not path.is_file():
-        raise PermissionsError(f"{path}: (file): missing (who may close, cancel, schedule, drill, reload, assign)")
+    if not path.is_file():  # a team's playbook folder without the file: the bundled rules apply
+        path = BUNDLED_PLAYBOOKS / FILE
     found = validated(path, Permissions, problems)
     if found is None:
         raise PermissionsError("\n".join(problems))

@@ -26,7 +26,7 @@ from bot.drills import run as drill_runs
 from bot.followups import actions
 from bot.followups.flows import due as followups_due
 from bot.followups.models import ActionItem
-from bot.incidents import roster
+from bot.incidents import names, roster
 from bot.incidents.models import Incident
 from bot.library.playbooks import Library, Playbook, PlaybookError, current_error
 from bot.library.playbooks import load as load_playbooks
@@ -223,3 +223,9 @@ def _sweep(engine: Engine, settings: Settings, *, now: datetime) -> int:
                 continue
             queued += len(due.messages)
     return queued
+
+
+def refresh_names(engine: Engine, reader, *, now: datetime) -> int:
+    """Groups with an open incident get their member names looked up again when the cache is due (bot.incidents.names):
+    outside any event's transaction, so a slow platform never holds up processing."""
+    return names.refresh_due(engine, reader.members, now)

@@ -1,7 +1,7 @@
-"""Feishu events carry no sender names: the bot looks the group's members up through the Open API (chat members),
-caches the names, and every report and the retro JSON name people — never a bare ou_ id whose name is known
-(issue 14). A member whose lookup fails shows the id and the reply still goes out; names are looked up once per
-chat per expiry, however many messages arrive."""
+"""Feishu events carry no sender names: the bot looks the group's members up through the Open API (chat members) on
+its periodic sweep — outside any event's processing — caches the names, and every report and the retro JSON name
+people, never a bare ou_ id whose name is known (issue 14). A failed lookup shows the id and the replies still go
+out; names are looked up once per chat per expiry, however many messages arrive."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def retro_json(group: FeishuGroup) -> dict:
 def play(group: FeishuGroup) -> None:
     group.say("ou_ceo", "/角色 运营 @_user_1", [("ou_ops", "王运营")])  # the roster: no lookup needed for 王运营
     group.say("ou_ceo", "/危机 开启 面霜结块被博主晒图")
+    group.at(T0 + timedelta(minutes=1))  # the sweep looks the members up
     group.clock.now = T0 + timedelta(minutes=20)
     group.say("ou_mkt", "博主那边我去沟通，先别在评论区争论")
     group.say("ou_cs", "客服已经收到十几条私信了")
@@ -85,9 +86,11 @@ def test_reports_and_the_retro_json_name_every_member_the_chat_knows(group, fake
 def test_a_failed_lookup_shows_the_id_and_the_reply_still_goes_out(group, fake_feishu):
     # The bot is not a member of the chat as the fake's member list sees it: the lookup fails.
     group.say("ou_ceo", "/危机 开启 面霜结块被博主晒图")
+    group.at(T0 + timedelta(minutes=1))  # the lookup fails
     replies = group.say("ou_mkt", "/状态")
     assert replies, "the reply went out"
-    group.say("ou_mkt", "博主那边我去沟通")  # within the back-off: not asked again
+    group.say("ou_mkt", "博主那边我去沟通")
+    group.at(T0 + timedelta(minutes=5))  # within the back-off: not asked again
     doc = retro_json(group)
     authors = {e["author"]: e["author_name"] for e in doc["timeline"] if e["author"]}
     assert authors["ou_mkt"] == "ou_mkt"
@@ -97,6 +100,8 @@ def test_a_failed_lookup_shows_the_id_and_the_reply_still_goes_out(group, fake_f
 def test_members_joining_make_the_next_message_look_the_chat_up_again(group, fake_feishu):
     fake_feishu.chats[CHAT] = [{"member_id": "ou_ceo", "name": "周总"}]
     group.say("ou_ceo", "/危机 开启 面霜结块被博主晒图")
+    group.at(T0 + timedelta(minutes=1))
+    group.at(T0 + timedelta(minutes=2))  # fresh: not asked again
     assert member_lookups(fake_feishu) == 1
     fake_feishu.chats[CHAT].append({"member_id": "ou_new", "name": "新同事小林"})
     joined = _envelope(
@@ -108,6 +113,7 @@ def test_members_joining_make_the_next_message_look_the_chat_up_again(group, fak
     )
     assert group.post(joined).status_code == 200
     assert wait_until(group.idle)
+    group.at(T0 + timedelta(minutes=3))  # the join made the list due again
     group.say("ou_new", "大家好，我来帮忙盯评论区")
     assert member_lookups(fake_feishu) == 2
     doc = retro_json(group)

@@ -42,9 +42,9 @@ def test_broken_edit_keeps_the_last_good_version_and_tells_the_group_once(team_c
 
 
 def test_reload_is_for_the_lead_and_reports_problems(team_chat, playbook_copy):
-    [refused] = team_chat.say("/预案 重新加载", who="ou_ops")
-    assert "只有负责人" in refused
     team_chat.say("/角色 负责人 @周总", mentions=(("ou_ceo", "周总"),))
+    [refused] = team_chat.say("/预案 重新加载", who="ou_ops")  # the group has a lead: it is the lead's to do
+    assert "只有负责人" in refused
     [ok] = team_chat.say("/预案 重新加载")
     assert "全部校验通过" in ok
     break_file(playbook_copy / "service_lag.yaml")
