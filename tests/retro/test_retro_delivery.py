@@ -75,7 +75,8 @@ def test_report_link_opens_only_when_signed(db_url):
     link = next(o for o in out if o["kind"] == "card" and o["card"]["title"].startswith("复盘"))
     url = link["card"]["blocks"][-1]["buttons"][0]["url"]
     path = url.removeprefix("https://bot.example.com")
-    with serve(create_app(make_settings(db_url))) as base:
+    # The page runs on the bot's clock: an hour after the link was made (links expire after REPORT_LINK_DAYS).
+    with serve(create_app(make_settings(db_url), clock=Clock(T0 + timedelta(hours=10)))) as base:
         good = httpx.get(base + path, timeout=30)
         assert good.status_code == 200 and "危机概述" in good.text and "执行时间表" in good.text
         assert httpx.get(base + path[:-4] + "0000", timeout=10).status_code == 403
