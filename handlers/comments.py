@@ -1,5 +1,5 @@
 """Comments: a CSV/XLSX/JSON/JSONL file posted in the group while an incident is open is imported (the summary is
-the reply); /导入 (/import) shows what was imported."""
+the reply); /导入 (/import) shows what was imported; /舆情 (/sentiment) the public's side as a card with the curve."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from bot.comments import messaging as comment_messaging
 from bot.comments.problems import ImportRefused
 from bot.core.messages import Inbound
 from bot.core.router import CommandRequest, Commands, Context, Reply
+from bot.retro import public_card
 from handlers.common import command_words, shown_incident
 
 commands = Commands()
 _help = command_words("comments/command.yaml")
+_sentiment_help = command_words("comments/sentiment_command.yaml")
 
 
 @commands.on_message
@@ -39,3 +41,17 @@ def show_imports(request: CommandRequest) -> Reply:
     incident = shown_incident(request)
     imported = comment_flows.imported_so_far(session, incident)
     return comment_messaging.imported_text(imported, request.ctx.settings)
+
+
+@commands.command(
+    "舆情",
+    "sentiment",
+    usage=_sentiment_help["usage"],
+    summary=_sentiment_help["summary"],
+    english=_sentiment_help["english"],
+    group_only=True,
+)
+def show_sentiment(request: CommandRequest) -> Reply:
+    ctx = request.ctx
+    incident = shown_incident(request)
+    return public_card.public_outputs(ctx.session, incident, ctx.settings, chat_id=request.chat_id, now=ctx.now)
