@@ -1,5 +1,5 @@
 """The one way to build a retrospective: `/复盘` (handlers/retro.py), the close of an incident or drill, the report
-link page (`bot.app` → `html_for`) and `crisisbot retro` (`document`) all come here. Everything is read from the
+link page (`bot.app` → `page_view`) and `crisisbot retro` (`document`) all come here. Everything is read from the
 playbook folder (PLAYBOOK_DIR): playbooks and severity, lexicon, recommendations and the KOL words; `now` is the
 caller's clock (the injected one in the app, the real time once at the CLI's edge)."""
 
@@ -86,13 +86,9 @@ def compile_retro(
     )
 
 
-def html_for(session: Session, incident: Incident, settings: Settings, llm: LLM | None = None, *, now: datetime) -> str:
-    """The full report page behind the signed link."""
-    sources = Sources.of(settings.playbook_dir)
-    data = data_for(session, incident, settings, now=now, sources=sources)
-    return _html(
-        data, settings, sources, now=now, names=_names(session, incident), summaries=polish.summaries(llm, data)
-    )
+def html_for(session: Session, incident: Incident, settings: Settings, *, now: datetime) -> str:
+    """The full report page behind the signed link (the page route draws it through `page_view`, cached)."""
+    return page_view(session, incident, settings, now=now).render()
 
 
 @dataclass(frozen=True)
