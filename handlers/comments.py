@@ -1,8 +1,10 @@
 """Comments: a CSV/XLSX/JSON/JSONL file posted in the group while an incident is open is imported (the summary is
-the reply); /导入 (/import) shows what was imported; /舆情 (/sentiment) the public's side as a card with the curve."""
+the reply, then the negative-share alert when the import pushed the curve over the line); /导入 (/import) shows
+what was imported; /舆情 (/sentiment) the public's side as a card with the curve."""
 
 from __future__ import annotations
 
+from bot.comments import alerts as comment_alerts
 from bot.comments import flows as comment_flows
 from bot.comments import messaging as comment_messaging
 from bot.comments.problems import ImportRefused
@@ -30,6 +32,7 @@ def import_posted_file(message: Inbound, ctx: Context) -> Reply:
             replies.append(comment_messaging.refused_text(refused, name=attachment.name))
             continue
         replies.append(comment_messaging.summary_text(summary, ctx.settings))
+        replies += comment_alerts.alert_messages(ctx.session, summary.incident_id, settings=ctx.settings, now=ctx.now)
     return replies
 
 

@@ -1,6 +1,6 @@
 """`POST /api/incidents/{id}/comments`: monitoring tools push comments (a JSON array, JSONL or CSV body) with
-`Authorization: Bearer $INGEST_TOKEN`; the answer is the import summary, or 401/404/413/422 with a reason. Mounted
-only when INGEST_TOKEN is set."""
+`Authorization: Bearer $INGEST_TOKEN`; the answer is the import summary, or 401/404/413/422 with a reason. A push that
+takes the negative share over the alert line queues the group's alert. Mounted only when INGEST_TOKEN is set."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from bot.comments import flows, messaging
+from bot.comments import alerts, flows, messaging
 from bot.comments.problems import ImportRefused
+from bot.core import outbox
 from bot.core.runtime import Runtime
 from bot.core.wording import render
 
@@ -44,6 +45,8 @@ def router(runtime: Runtime) -> APIRouter:
                 session.rollback()
                 status = {"no_incident": 404, "too_large": 413}.get(refused.reason, 422)
                 return _problem(status, refused.reason, messaging.refused_text(refused, where="api"))
+            alerted = alerts.alert_messages(session, incident.id, settings=settings, now=runtime.now_fn())
+            outbox.enqueue(session, alerted)
             session.commit()
         return JSONResponse(summary.as_json())
 

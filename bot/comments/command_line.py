@@ -10,9 +10,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.clock.now import utcnow
-from bot.comments import flows, messaging
+from bot.comments import alerts, flows, messaging
 from bot.comments.problems import ImportRefused
 from bot.config import Settings
+from bot.core import outbox
+from bot.core.wording import render
 
 
 @dataclass(frozen=True)
@@ -58,5 +60,11 @@ def import_path(
     except ImportRefused as refused:
         session.rollback()
         return CliImport(None, "", messaging.refused_text(refused, name=path.name, where="cli"), refused.reason)
+    # the group's alert goes out through the outbox: the running bot delivers it
+    alerted = alerts.alert_messages(session, incident.id, settings=settings, now=utcnow())
+    outbox.enqueue(session, alerted)
     session.commit()
-    return CliImport(summary, messaging.summary_text(summary, settings))
+    text = messaging.summary_text(summary, settings)
+    if alerted:
+        text += "\n" + render("comments/alert_queued", alert=alerted[0].text.splitlines()[0])  # the mentions: line 2
+    return CliImport(summary, text)

@@ -133,12 +133,15 @@ def announcements(
             texts.append(
                 say(
                     "negative_alert",
-                    value=format_value("negative_ratio", finding.sample.value, lexicon),
+                    value=format_value("negative_ratio", finding.value, lexicon),
                     previous=(
                         None if finding.previous is None else format_value("negative_ratio", finding.previous, lexicon)
                     ),
                     threshold=format_value("negative_ratio", finding.threshold, lexicon),
-                    at=format_local(finding.sample.at, settings.tz),
+                    at=format_local(finding.at, settings.tz),
+                    comments=None if finding.comments is None else format_value("comments", finding.comments),
+                    latest=None if finding.latest is None else format_value("negative_ratio", finding.latest, lexicon),
+                    fallen=finding.latest is not None and finding.latest <= finding.threshold,
                     leads=members.get(lead_role, []),
                     lead_label=labels.role(lead_role),
                 )

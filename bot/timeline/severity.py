@@ -4,6 +4,7 @@ level_changes); a negative share crossing the alert line raises an alert. Both o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -26,9 +27,15 @@ class LevelRaised:
 
 @dataclass(frozen=True)
 class NegativeAlert:
-    sample: MetricSample
+    """The negative share went over the alert line at `at`: a typed sample, or (`comments` set) a bucket of
+    imported comments, then `latest` is the share of the newest bucket (it may have fallen back since)."""
+
+    at: datetime
+    value: float
     previous: float | None
     threshold: float
+    comments: int | None = None
+    latest: float | None = None
 
 
 Finding = LevelRaised | NegativeAlert
@@ -62,7 +69,7 @@ def assess(session: Session, incident: Incident, new_samples: list[MetricSample]
             if (before is None or before.value <= threshold) and _first_notice(
                 session, incident, f"negative_alert:{sample.id}"
             ):
-                findings.append(NegativeAlert(sample, before.value if before else None, threshold))
+                findings.append(NegativeAlert(sample.at, sample.value, before.value if before else None, threshold))
     return findings
 
 
