@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     sandbox_password: str = ""
     ingest_token: str = ""  # bearer token of POST /api/incidents/{id}/comments; unset: the endpoint is off
     import_max_mb: int = 50  # a comment file (posted, imported or pushed) larger than this is refused
+    # Feishu-native (issue 14): each retro also written as a Feishu Doc (docx) in this folder; unset: no Doc.
+    feishu_doc_folder_token: str = ""
+    # `on`: action items mirrored as Feishu Tasks (task v2), assignees and due dates, completion synced both ways.
+    feishu_tasks: bool = False
 
     # Operational knobs (not part of the contract; sensible defaults).
     webhook_max_body_bytes: int = 1_000_000

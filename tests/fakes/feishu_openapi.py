@@ -6,13 +6,15 @@ Point lark-oapi at it with ``lark.Client.builder().domain(fake.base_url)`` (lark
 Feishu's response shapes (``{"code": 0, "msg": "success", "data": {...}}``).
 
 The parts: `tests.fakes.feishu_server` (HTTP, tokens, auth, call log, fault injection) and
-`tests.fakes.feishu_im` (message, upload and chat endpoints). lark-oapi caches tenant tokens
+`tests.fakes.feishu_im` (message, upload and chat endpoints), `tests.fakes.feishu_docx` (docx documents and
+drive permissions), `tests.fakes.feishu_task` (task v2). lark-oapi caches tenant tokens
 process-globally; call :func:`reset_lark_token_cache` between tests.
 """
 
 from __future__ import annotations
 
-from tests.fakes.feishu_im import ImEndpoints, history_item
+from tests.fakes.feishu_docx import DocxEndpoints
+from tests.fakes.feishu_im import history_item
 from tests.fakes.feishu_server import (
     CODE_APP_SECRET_INVALID,
     CODE_BOT_NOT_IN_CHAT,
@@ -25,6 +27,7 @@ from tests.fakes.feishu_server import (
     Call,
     reset_lark_token_cache,
 )
+from tests.fakes.feishu_task import TaskEndpoints
 
 __all__ = [
     "CODE_APP_SECRET_INVALID",
@@ -42,7 +45,7 @@ __all__ = [
 ]
 
 
-class FakeFeishu(ImEndpoints):
+class FakeFeishu(TaskEndpoints, DocxEndpoints):
     """Loopback Feishu Open API. Use ``start()``/``stop()`` or as a context manager."""
 
     def __init__(self, app_id: str = "cli_test", app_secret: str = "secret_test") -> None:
