@@ -63,6 +63,7 @@ def html(
     shown["charts"] = {
         "propagation": _data_uri(charts.propagation_chart(retro, tz=tz, inputs=inputs)),
         "negative": _data_uri(charts.negative_chart(retro, tz=tz, inputs=inputs)),
+        "emotions": _data_uri(charts.emotion_chart(retro, tz=tz, inputs=inputs)) if retro.get("comments") else "",
         "gantt": _data_uri(charts.steps_gantt(retro, tz=tz, now=shown["now"], titles=titles)),
     }
     return environment().get_template("report/retro.html.j2").render(**shown)

@@ -124,3 +124,34 @@ def test_the_report_shows_the_public_side(retro):
     assert "<td>核心用户</td><td>121</td><td>57.9%</td><td>退款、道歉</td>" in page
     assert "| 核心用户 | 121 | 57.9% | 退款、道歉 |" in report
     assert "24% → 70%" in report and KOL in report
+
+
+def _chart_pixels(page: str, alt_start: str):
+    """The RGB pixels of the page's chart whose alt text starts with `alt_start`."""
+    import base64
+    import io
+    import re
+
+    from matplotlib.image import imread
+
+    match = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="' + alt_start, page)
+    assert match, f"no chart {alt_start} on the page"
+    return imread(io.BytesIO(base64.b64decode(match.group(1))), format="png")[:, :, :3]
+
+
+def _has_color(pixels, hex_color: str) -> bool:
+    rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return bool((abs(pixels - rgb).max(axis=2) < 0.02).any())
+
+
+def test_the_report_draws_the_emotion_curve_of_the_emotions_present(retro):
+    from bot.retro.charts.emotions import EMOTION_COLORS
+
+    data, _, page = retro
+    pixels = _chart_pixels(page, "情绪曲线")
+    assert pixels.shape[1] > 800 and pixels.shape[0] > 400  # a drawn chart, not the small 暂无数据 image
+    present = {code for b in data["comments"]["buckets"] for code, share in b["emotions"].items() if share}
+    assert present and present != set(EMOTION_COLORS)  # the fixture names some emotions, not all
+    for code, color in EMOTION_COLORS.items():
+        assert _has_color(pixels, color) == (code in present), code
+    assert page.index("<h3>情绪曲线</h3>") < page.index('alt="情绪曲线') < page.index("<h3>评论关键词</h3>")
