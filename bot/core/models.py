@@ -73,3 +73,13 @@ class AppState(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_type=sa.Text())
+
+
+class SendWindow(SQLModel, table=True):
+    """The last sends to one chat (or to the whole app, key `*app*`), shared by every process on the database:
+    epoch seconds, oldest first, at most as many as the limit allows per second (bot.core.ratelimit)."""
+
+    __tablename__ = "send_window"
+
+    key: str = Field(primary_key=True, max_length=128)
+    stamps: str = Field(default="", sa_type=sa.Text())

@@ -22,7 +22,7 @@ from bot.core import live_messages
 from bot.core.messages import Outbound, outbound_from_payload
 from bot.core.messenger import Messenger, SendError
 from bot.core.models import AppState, OutboxMessage
-from bot.core.ratelimit import SendRate
+from bot.core.ratelimit import SendRate, SharedSendRate
 from bot.core.wording import say
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def deliver_due(
     engine: Engine,
     messenger: Messenger,
     *,
-    rate: SendRate,
+    rate: SendRate | SharedSendRate,
     max_attempts: int = 12,
     retry_base: float = 1.0,
     policy: RetryPolicy | None = None,
