@@ -41,6 +41,7 @@ def create_app(
         adapters={"feishu": feishu_events.to_event, "sandbox": sandbox_events.to_event},
         messenger=messenger or default_messenger,
         reader=reader,
+        tasks=_task_mirror(settings),
         llm=llm.from_settings(settings),
         now_fn=clock,
     )
@@ -185,6 +186,16 @@ def inbound_summary(settings: Settings) -> list[str]:
             "accepts unsigned events); set an Encrypt Key under 加密策略 in the Feishu console"
         )
     return lines
+
+
+def _task_mirror(settings: Settings):
+    """FEISHU_TASKS=on with Feishu configured: action items are mirrored as Feishu Tasks (bot.followups.task_sync)."""
+    if not settings.feishu_tasks or settings.mode is Mode.sandbox:
+        return None
+    from bot.feishu.client import build_client
+    from bot.feishu.tasks import FeishuTaskMirror
+
+    return FeishuTaskMirror(build_client(settings), settings.feishu_app_id)
 
 
 def _transport(settings: Settings, engine) -> tuple[Messenger, ChatReader]:

@@ -24,6 +24,8 @@ from bot.core.ratelimit import SharedSendRate
 from bot.core.router import Router
 from bot.core.workers import Worker
 from bot.followups import flows as followups
+from bot.followups import task_sync
+from bot.followups.task_mirror import TaskMirror
 from bot.scheduling import sweep
 from bot.scheduling.scheduler import Scheduler
 from bot.timeline import evidence, refine
@@ -40,6 +42,7 @@ class Runtime:
     messenger: Messenger
     reader: ChatReader | None = None
     llm: LLM | None = None
+    tasks: TaskMirror | None = None  # FEISHU_TASKS=on: action items mirrored in the task app
     now_fn: Callable = utcnow
     wall_fn: Callable = utcnow  # real time: when failed sends are due again and how long they have waited
     acks: AckGate = field(init=False)
@@ -48,6 +51,7 @@ class Runtime:
     outbox_worker: Worker = field(init=False)
     evidence_worker: Worker = field(init=False)
     refine_worker: Worker = field(init=False)
+    tasks_worker: Worker = field(init=False)
     scheduler: Scheduler = field(init=False)
     rate: SharedSendRate = field(init=False)
     send_pool: ThreadPoolExecutor = field(init=False)
@@ -71,6 +75,7 @@ class Runtime:
         self.outbox_worker = Worker("outbox", self._outbox_pass)
         self.evidence_worker = Worker("evidence", self._evidence_pass, idle=2.0)
         self.refine_worker = Worker("refine", self._refine_pass, idle=5.0)
+        self.tasks_worker = Worker("tasks", self._tasks_pass, idle=30.0)
         self.scheduler = Scheduler(
             self.sweep, interval_seconds=self.settings.sweep_interval_seconds, timezone=self.settings.tz
         )
@@ -92,6 +97,7 @@ class Runtime:
             self.outbox_worker.wake()
             self.evidence_worker.wake()
             self.refine_worker.wake()
+            self.tasks_worker.wake()
             self.scheduler.sweep_soon()
         return 0 if done >= batch else None
 
@@ -128,6 +134,13 @@ class Runtime:
         looked = refine.refine_due(self.engine, self.llm)
         return 0 if looked else None
 
+    def _tasks_pass(self) -> float | None:
+        if self.tasks is None:
+            return None
+        wait = task_sync.sync_due(self.engine, self.tasks, self.settings, now=self.now_fn())
+        self.outbox_worker.wake()  # a completion read back, a refusal told
+        return wait
+
     def sweep(self) -> int:
         """Queue the step prompts, reminders, escalations and follow-ups that are due now. One at a time in this
         process (the interval job and the follow-up wake-up may fire together)."""
@@ -139,6 +152,7 @@ class Runtime:
                 queued = 0
             if queued:
                 self.outbox_worker.wake()
+            self.tasks_worker.wake()  # the periodic read of mirrored tasks rides on the sweep's clock
             if self.reader is not None:
                 try:
                     sweep.refresh_names(self.engine, self.reader, now=self.now_fn())
@@ -160,7 +174,7 @@ class Runtime:
 
     @property
     def workers(self) -> tuple[Worker, ...]:
-        return (self.inbox_worker, self.outbox_worker, self.evidence_worker, self.refine_worker)
+        return (self.inbox_worker, self.outbox_worker, self.evidence_worker, self.refine_worker, self.tasks_worker)
 
     def start(self) -> None:
         for worker in self.workers:

@@ -23,7 +23,7 @@ from bot.core import outbox
 from bot.core.messages import Outbound
 from bot.core.wording import say
 from bot.drills import run as drill_runs
-from bot.followups import actions
+from bot.followups import actions, task_sync
 from bot.followups.flows import due as followups_due
 from bot.followups.models import ActionItem
 from bot.incidents import names, roster
@@ -92,17 +92,18 @@ def missed_while_offline(stage_at: datetime, known_since: datetime | None) -> bo
 
 def action_notices(session: Session, settings: Settings, now: datetime) -> list[Outbound]:
     """Open action items: a reminder to the owners at 10:00 on the due date, an overdue notice to
-    the owners and the lead the next morning (each once; a deferral re-arms them)."""
+    the owners and the lead the next morning (each once; a deferral re-arms them). One source of reminders: an
+    item mirrored as a Feishu task that carries its due date is reminded by Feishu Tasks, so it gets only the
+    overdue notice here (bot.followups.task_sync)."""
     messages = []
+    reminded_there = task_sync.reminded_there(session) if settings.feishu_tasks else set()
     due_items = session.exec(select(ActionItem).where(ActionItem.status == "open", ActionItem.due.is_not(None)))
     for item in due_items:
         morning = datetime.combine(item.due, time(10, 0), tzinfo=settings.tz)
-        hit = latest_unsent(
-            Ledger(session, item.incident_id),
-            f"action:{item.id}:{item.due.isoformat()}",
-            {"due": morning, "overdue": morning + timedelta(days=1)},
-            now,
-        )
+        stages = {"due": morning, "overdue": morning + timedelta(days=1)}
+        if item.id in reminded_there:
+            del stages["due"]
+        hit = latest_unsent(Ledger(session, item.incident_id), f"action:{item.id}:{item.due.isoformat()}", stages, now)
         if hit is None:
             continue
         stage, stage_at, late = hit
