@@ -13,8 +13,6 @@ Exits 1 when the rate is below ``--target`` (comments/s) or the stored count is 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import random
 import resource
@@ -30,16 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench import mediacrawler  # noqa: E402
 from bot.comments import flows  # noqa: E402
 from bot.comments.models import Comment  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core import db  # noqa: E402
 from bot.incidents.models import Incident  # noqa: E402
 
-FIELDS = [
-    "comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "nickname", "avatar",
-    "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count",
-]  # fmt: skip
 OPENINGS = ["用了三天", "刚拆封", "敏感肌", "第二次回购", "看到笔记", "朋友推荐", "直播间买的", "闺蜜说"]
 MIDDLES = [
     "脸上全是红疹", "有点刺痛", "完全没问题", "客服一直不回", "说好的敏感肌可用呢", "包装漏了", "味道很大",
@@ -52,9 +47,7 @@ def write_export(path: Path, count: int, seed: int = 7) -> int:
     """A MediaCrawler XHS comment export of `count` rows; returns the number of distinct comments."""
     rng = random.Random(seed)
     start_ms = int(datetime(2025, 11, 25, 2, 0, tzinfo=UTC).timestamp() * 1000)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(FIELDS)
+    rows = []
     seen: set[int] = set()
     for i in range(count):
         n = i if rng.random() > 0.01 or i == 0 else rng.randrange(i)  # ~1 % duplicates of earlier rows
@@ -62,11 +55,18 @@ def write_export(path: Path, count: int, seed: int = 7) -> int:
         r = random.Random(n)
         text = f"{r.choice(OPENINGS)}，{r.choice(MIDDLES)}，{r.choice(ENDINGS)}#{n}"
         parent = f"c{r.randrange(max(n, 1)):08d}" if r.random() < 0.02 else "0"
-        writer.writerow([
-            f"c{n:08d}", start_ms + n * 400, "上海", "6740ffe0000000000b01", text, f"u{n % 50_000:08d}",
-            f"小红薯{n % 50_000}", "", "0", "", parent, start_ms + count * 400, str(r.randrange(200)),
-        ])  # fmt: skip
-    path.write_text(buf.getvalue(), encoding="utf-8")
+        rows.append(
+            mediacrawler.xhs_row(
+                comment_id=f"c{n:08d}",
+                at_ms=start_ms + n * 400,
+                text=text,
+                user=n % 50_000,
+                likes=r.randrange(200),
+                modified_ms=start_ms + count * 400,
+                parent=parent,
+            )
+        )
+    path.write_text(mediacrawler.xhs_csv(rows), encoding="utf-8")
     return len(seen)
 
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python
 """Retro compile time against merely reading the rows it is compiled from, on one big synthetic incident.
 
-Issue 6's target: an incident with 20,000 timeline entries and 200,000 comments compiles (``bot.retro.compute``)
-in a time within 3× of reading those rows from the same DB. There is no comments table yet (comment import
-comes later), so the 200,000 comments are stood in for by 200,000 imported ``negative_ratio`` metric samples
-(``source="import"``): the retro reads its negative-share series from imported samples too, so they go through
-the same query, the same ORM load and the same per-sample work a comment import would feed it.
+Issue 6's target, with issue 13's comments: an incident with 20,000 timeline entries and 200,000 imported
+comments compiles (``bot.retro.compute``) in a time within 3× of reading those rows from the same DB. The comments
+are real: a MediaCrawler Xiaohongshu export whose negative share follows the incident's curve is imported through
+``bot.comments.flows.import_comments`` (parse, dedup, sentiment, keyword candidates, insert; see
+bench/retro_comments.py), so the retro reads them as it would after a team's import — totals, platforms, emotions
+and 30-minute buckets as SQL aggregates, the keyword candidates and the segment phrases.
 
 What it does:
 
@@ -14,27 +15,28 @@ What it does:
    ``--entries`` timeline entries (notes, spread with platform words and links, actions incl. KOL
    clarifications, decisions, metric messages, statements with their ``StatementLint`` rows, root causes,
    some recalled), ``--samples`` metric samples from messages (topic_reads growing past 1亿, negative_ratio
-   with a few ≥ 15-point jumps, exposure, reposts …), ``--comments`` imported negative_ratio samples, level
-   changes, incident steps and the group's roster — plus a second, small incident in the same tables so the
-   ``WHERE incident_id`` filters have something to filter;
+   with a few ≥ 15-point jumps, exposure, reposts …), level changes, incident steps and the group's roster; then
+   imports ``--comments`` comments into it — plus a second, small incident (1,000 comments) in the same tables so
+   the ``WHERE incident_id`` filters have something to filter;
 2. baseline: reads every row the retro needs for that incident — ``SELECT * FROM timeline_entry /
-   metric_sample / incident_step / level_change / statement_lint WHERE incident_id = …``, ``role_assignment
-   WHERE chat_id = …`` and the incident row — with SQLAlchemy Core into Python tuples (typed values: the
-   same UTC datetime conversion the ORM applies);
+   metric_sample / comment / incident_step / level_change / statement_lint WHERE incident_id = …``,
+   ``role_assignment WHERE chat_id = …`` and the incident row — with SQLAlchemy Core into Python tuples (typed
+   values: the same UTC datetime conversion the ORM applies);
 3. ``bot.retro.compute(session, incident, library=…, tz=…)`` as the app calls it, in a fresh Session that
    also loads the incident;
 4. best of ``--repeat`` (3) runs each after one untimed warm-up of each, and prints both times, the
    compute/baseline ratio and PASS/FAIL against ``--target`` (3.0). For context it also times the same
    queries as compute orders them (``ORDER BY at, id``) into tuples, and loaded as ORM objects.
 
-    python bench/retro.py                       # 20,000 entries, 200,000 comment stand-ins, temp SQLite
+    python bench/retro.py                       # 20,000 entries, 200,000 imported comments, temp SQLite
     python bench/retro.py --profile             # + cProfile of one compute run (top 15 functions)
     python bench/retro.py --entries 2000 --comments 20000   # quick run
     python bench/retro.py --database-url postgresql://postgres@127.0.0.1:5432/test   # throwaway schema there
     python bench/retro.py --json                # machine-readable results on stdout
 
 Exit status 1 when compute takes more than ``--target`` × the baseline, or its output does not match the
-synthetic incident (entries, series length, escalations, milestones).
+synthetic incident (entries, series length — message samples plus one import point per 30-minute bucket of ≥ 20
+comments, counted independently — escalations, milestones).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import retro_comments  # noqa: E402
+from bot.comments.models import Comment  # noqa: E402
 from bot.core import db  # noqa: E402
 from bot.drafting.models import StatementLint  # noqa: E402
 from bot.incidents.models import Incident, RoleAssignment  # noqa: E402
@@ -271,6 +275,7 @@ class Synthetic:
     visible_entries: int = 0  # not recalled
     negative_in_window: int = 0  # negative_ratio samples the retro's series must carry
     build_s: float = 0.0
+    import_s: float = 0.0  # of build_s: the comment import
 
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
@@ -454,41 +459,12 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
         te = TimelineEntry.__table__
         ids = dict(conn.execute(sa.select(te.c.message_id, te.c.id).where(te.c.incident_id == incident_id)).all())
 
-        # Metric samples: the message ones (linked to their entries), the imported comment stand-ins, and a
-        # few of the other incident.
+        # Metric samples: the message ones (linked to their entries).
         sample_rows = [{**row, "entry_id": ids[message_id]} for message_id, row in pending_samples]
         negative_messages = sum(1 for row in sample_rows if row["metric"] == "negative_ratio")
         recalled_ids = {ids[r["message_id"]] for r in rows[:entries] if r["recalled"]}
-        import_step = DURATION / max(comments, 1)
-        for i in range(comments):
-            at = start + import_step * i + timedelta(seconds=rng.uniform(0, import_step.total_seconds()))
-            hours = (at - start).total_seconds() / 3600
-            value = round(min(0.95, max(0.01, negative_level(hours) + rng.gauss(0, 0.006))), 4)
-            sample_rows.append(
-                {
-                    "incident_id": incident_id,
-                    "metric": "negative_ratio",
-                    "value": value,
-                    "platform": "xhs",
-                    "at": at,
-                    "source": "import",
-                    "entry_id": None,
-                }
-            )
-        for i in range(500):
-            sample_rows.append(
-                {
-                    "incident_id": out.other_incident_id,
-                    "metric": "negative_ratio",
-                    "value": 0.2,
-                    "platform": "xhs",
-                    "at": other_start + timedelta(minutes=i),
-                    "source": "import",
-                    "entry_id": None,
-                }
-            )
         _insert(conn, MetricSample.__table__, sample_rows)
-        out.negative_in_window = comments + negative_messages  # all inside the window, none from a recalled entry
+        out.negative_in_window = negative_messages  # all inside the window, none from a recalled entry; + import
         assert not any(r.get("entry_id") in recalled_ids for r in sample_rows)
 
         # Lints of the statements as `bot.statements` keeps them (all but the last, which compute lints itself).
@@ -577,11 +553,28 @@ def build(engine: sa.Engine, *, entries: int, samples: int, comments: int, seed:
             )
         _insert(conn, IncidentStep.__table__, step_rows)
 
+    # The comments, through the real importer: the benched incident's and a few of the other incident's.
+    t_import = time.perf_counter()
+    imported = retro_comments.import_into(
+        engine,
+        incident_id,
+        retro_comments.export(comments, start=start, duration=DURATION, level=negative_level, seed=seed),
+        now=close,
+    )
+    retro_comments.import_into(
+        engine,
+        out.other_incident_id,
+        retro_comments.export(
+            1000, start=other_start, duration=timedelta(hours=8), level=lambda _h: 0.2, seed=seed + 1
+        ),
+        now=close,
+    )
+    out.import_s = time.perf_counter() - t_import
+    out.negative_in_window += retro_comments.expected_points(engine, incident_id, start, close)
     out.rows = {
         "timeline_entry": entries,
-        "metric_sample": len(pending_samples) + comments,
-        "metric_sample (message)": len(pending_samples),
-        "metric_sample (import: comment stand-ins)": comments,
+        "metric_sample": len(pending_samples),
+        "comment": imported.imported,
         "incident_step": len(step_rows),
         "level_change": len(changes),
         "statement_lint": len(lint_rows),
@@ -606,14 +599,23 @@ def _slot(minutes: int, entries: int, taken: set[int], fixed: dict) -> int:
 def _tables() -> dict[str, sa.Table]:
     return {
         model.__tablename__: model.__table__
-        for model in (TimelineEntry, MetricSample, IncidentStep, LevelChange, StatementLint, RoleAssignment, Incident)
+        for model in (
+            TimelineEntry,
+            MetricSample,
+            Comment,
+            IncidentStep,
+            LevelChange,
+            StatementLint,
+            RoleAssignment,
+            Incident,
+        )
     }
 
 
 def read_rows(engine: sa.Engine, incident_id: int, *, ordered: bool = False) -> int:
     """Baseline: every row the retro reads, as Python tuples (Core, typed). `ordered`: as compute orders them."""
     t = _tables()
-    by_incident = ("timeline_entry", "metric_sample", "incident_step", "level_change", "statement_lint")
+    by_incident = ("timeline_entry", "metric_sample", "comment", "incident_step", "level_change", "statement_lint")
     count = 0
     with engine.connect() as conn:
         incident = tuple(conn.execute(sa.select(t["incident"]).where(t["incident"].c.id == incident_id)).one())
@@ -794,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
         "--comments",
         type=int,
         default=200_000,
-        help="comments, stood in for by imported negative_ratio samples (default 200000)",
+        help="comments imported into the incident through bot.comments (default 200000)",
     )
     parser.add_argument("--samples", type=int, default=2_000, help="metric samples from messages (default 2000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each, best taken (default 3)")
@@ -822,7 +824,7 @@ def main(argv: list[str] | None = None) -> int:
             "entries": args.entries,
             "comments": args.comments,
             "message_samples": args.samples,
-            "comment_stand_in": "imported metric_sample rows (metric negative_ratio, source import)",
+            "comments_source": "a MediaCrawler XHS export imported by bot.comments.flows.import_comments",
             "repeat": args.repeat,
             "target": args.target,
             "database": database.label,
@@ -838,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.make_engine(database.url)
         say(
             f"inserting {args.entries} timeline entries, {args.samples} message samples, "
-            f"{args.comments} imported negative_ratio samples (comment stand-ins) …"
+            f"{args.comments} comments (exported as MediaCrawler CSV, then imported through bot.comments) …"
         )
         synthetic = build(engine, entries=args.entries, samples=args.samples, comments=args.comments, seed=args.seed)
         if engine.dialect.name == "postgresql":
@@ -846,6 +848,7 @@ def main(argv: list[str] | None = None) -> int:
                 conn.execute(sa.text("ANALYZE"))
         report["rows"] = synthetic.rows
         report["build_s"] = synthetic.build_s
+        report["import_s"] = synthetic.import_s
         iid = synthetic.incident_id
 
         say("baseline: reading the rows into tuples …")
@@ -903,11 +906,10 @@ def print_report(r: dict[str, Any]) -> None:
     )
     print(
         f"synthetic incident: {rows['timeline_entry']} timeline entries, {rows['metric_sample']} metric samples "
-        f"({rows['metric_sample (message)']} from messages + {rows['metric_sample (import: comment stand-ins)']} "
-        f"imported negative_ratio samples standing in for {cfg['comments']} comments: there is no comments "
-        f"table yet), {rows['incident_step']} steps, {rows['level_change']} level changes, "
+        f"from messages, {rows['comment']} comments imported through bot.comments (of {cfg['comments']} "
+        f"exported, in {r['import_s']:.1f}s), {rows['incident_step']} steps, {rows['level_change']} level changes, "
         f"{rows['statement_lint']} statement lints, {rows['role_assignment']} roster rows "
-        f"(inserted in {r['build_s']:.1f}s)"
+        f"(built in {r['build_s']:.1f}s)"
     )
     print()
     print(

@@ -4,7 +4,7 @@ import points), per platform and overall, the crisis-emotion mix over time, the 
 but are not public sentiment: every figure here leaves them out.
 
 Built for 200,000 comments: buckets, platforms and emotions are SQL aggregates (GROUP BY over an epoch bucket, on
-SQLite and PostgreSQL); only the segments read text, and the keywords read each distinct negative text once.
+SQLite and PostgreSQL); only the segments read text, and the keywords read the words cut at import.
 Buckets are aligned to the clock (multiples of the bucket length since the epoch: :00 and :30 for 30 minutes) and
 stamped at their end, the moment the share is known; a bucket with fewer than MIN_BUCKET comments says too little
 to be a point."""
@@ -183,11 +183,19 @@ def _top(counts: Counter[str], order: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def keywords(session: Session, window: Window, phrases: Phrases, *, limit: int = TOP_KEYWORDS) -> list[tuple[str, int]]:
-    """The complaint keywords: the words most negative comments use, (word, comments naming it). Each distinct
-    text is read and cut once (a text posted 300 times counts 300)."""
-    stmt = sa.select(_C.text, sa.func.count()).where(*window.conditions(), _C.sentiment == "negative").group_by(_C.text)
-    rows = session.execute(stmt).all()
-    return keyword_counter.top_words(rows, phrases.stop_words, limit=limit, words=phrases.book.words)
+    """The complaint keywords: the words most negative comments use, (word, comments naming it), from the words
+    cut at import (each distinct word list read once: a text posted 300 times counts 300); a comment stored
+    before words were kept is cut here."""
+    negative = [*window.conditions(), _C.sentiment == "negative"]
+    stored = sa.select(_C.words, sa.func.count()).where(*negative, _C.words.is_not(None)).group_by(_C.words)
+    uncut = sa.select(_C.text, sa.func.count()).where(*negative, _C.words.is_(None)).group_by(_C.text)
+    return keyword_counter.top_words(
+        session.execute(stored).all(),
+        session.execute(uncut).all(),
+        phrases.stop_words,
+        limit=limit,
+        words=phrases.book.words,
+    )
 
 
 @dataclass(frozen=True)

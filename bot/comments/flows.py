@@ -1,7 +1,7 @@
 """Three ways in, one importer: a file posted in the group while an incident is open, `crisisbot import FILE`, and
 `POST /api/incidents/{id}/comments`. A file is all or nothing: an unusable one raises ImportRefused and writes
 nothing; duplicate comments (same platform + comment id, or same author + text + time) are skipped and counted;
-every stored comment carries its sentiment, classified in batches."""
+every stored comment carries its sentiment, classified in batches, and a negative one its keyword candidates."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.comments import columns, readers, service
+from bot.comments import columns, keywords, readers, service
 from bot.comments.models import CommentImport
+from bot.comments.phrases import phrases as comment_phrases
 from bot.comments.problems import ImportRefused
 from bot.comments.rows import Parsed, looks_like_summary, parse_row
 from bot.config import Settings
@@ -187,6 +188,7 @@ def _store(
     """Classify and insert in batches; (comments per platform, comments by the brand's own accounts)."""
     from bot import sentiment
 
+    book_words = comment_phrases(settings.playbook_dir).book.words
     accounts = settings.brand_accounts
     brands: dict[tuple[str, str], bool] = {}
     by_platform: dict[str, int] = {}
@@ -194,15 +196,21 @@ def _store(
     for start in range(0, len(fresh), BATCH):
         batch = fresh[start : start + BATCH]
         results = sentiment.classify([c.text for c in batch])
-        scored = []
-        for comment, result in zip(batch, results, strict=True):
+        own = []
+        for comment in batch:
             who = (comment.author, comment.author_id)
             if who not in brands:
                 brands[who] = sentiment.is_brand(*who, accounts=accounts)
-            is_brand = brands[who]
-            brand_count += is_brand
+            own.append(brands[who])
             by_platform[comment.platform] = by_platform.get(comment.platform, 0) + 1
-            scored.append(service.Scored(comment, result.label, float(result.score), tuple(result.emotions), is_brand))
+        brand_count += sum(own)
+        complaints = [i for i, r in enumerate(results) if r.label == "negative" and not own[i]]
+        lines = keywords.stored_words([batch[i].text for i in complaints], words=book_words)
+        cut = dict(zip(complaints, lines, strict=True))
+        scored = [
+            service.Scored(comment, r.label, float(r.score), tuple(r.emotions), own[i], cut.get(i))
+            for i, (comment, r) in enumerate(zip(batch, results, strict=True))
+        ]
         service.insert_comments(session, incident_id=incident_id, import_id=import_id, scored=scored)
     return by_platform, brand_count
 

@@ -54,6 +54,9 @@ class Comment(SQLModel, table=True):
     negative_score: float = 0.0  # probability of negative
     emotions: str = Field(default="", max_length=128)  # comma-separated crisis-emotion codes
     is_brand: bool = False  # the brand's own account: stored, not public sentiment
+    # a negative public comment's keyword candidates, cut at import (bot.comments.keywords), space-separated;
+    # NULL for the others (and for comments stored before the column existed: cut when counted)
+    words: str | None = Field(default=None, sa_type=sa.Text())
     # platform + comment id when there is one, else author + text + time; the unique guard against doubles
     dedup_key: str = Field(max_length=96)
     content_key: str = Field(max_length=32, index=True)  # author + text + time digest

@@ -24,6 +24,7 @@ class Scored:
     score: float
     emotions: tuple[str, ...]
     is_brand: bool
+    words: str | None = None  # keyword candidates of a negative public comment
 
 
 def earlier_import(session: Session, incident_id: int, file_hash: str) -> CommentImport | None:
@@ -97,6 +98,7 @@ def insert_comments(session: Session, *, incident_id: int, import_id: int, score
             "negative_score": s.score,
             "emotions": ",".join(s.emotions)[:128],
             "is_brand": s.is_brand,
+            "words": s.words,
             "dedup_key": s.comment.id_key or f"c:{s.comment.content_key}",
             "content_key": s.comment.content_key,
         }
