@@ -45,11 +45,14 @@ def create_app(
         llm=llm.from_settings(settings),
         now_fn=clock,
     )
+    docs = _docs_worker(settings, runtime)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         db.upgrade(settings.database_url)
         runtime.start()
+        if docs is not None:
+            docs.start()
         connection = None
         if mode is Mode.ws:
             from bot.feishu import ws
@@ -61,6 +64,8 @@ def create_app(
         finally:
             if connection is not None:
                 connection.stop()
+            if docs is not None:
+                docs.stop()
             runtime.stop()
             engine.dispose()
 
@@ -68,6 +73,7 @@ def create_app(
     openapi_url = "/openapi.json" if mode is Mode.sandbox else None
     app = FastAPI(title="crisis-retro-bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=openapi_url)
     app.state.runtime = runtime
+    app.state.docs_worker = docs
     app.state.settings = settings
 
     if mode is Mode.sandbox and settings.sandbox_password:
@@ -196,6 +202,27 @@ def _task_mirror(settings: Settings):
     from bot.feishu.tasks import FeishuTaskMirror
 
     return FeishuTaskMirror(build_client(settings), settings.feishu_app_id)
+
+
+def _docs_worker(settings: Settings, runtime: Runtime):
+    """The worker writing retros as Feishu Docs (issue 14), off the webhook's path: only with a Feishu app and
+    FEISHU_DOC_FOLDER_TOKEN."""
+    if settings.mode is Mode.sandbox or not settings.feishu_doc_folder_token:
+        return None
+    from bot.core.workers import Worker
+    from bot.feishu.client import build_client
+    from bot.feishu.docs import FeishuDocs
+    from bot.retro import documents
+
+    writer = FeishuDocs(build_client(settings), settings.feishu_app_id, settings.feishu_doc_folder_token)
+
+    def step() -> float | None:
+        wait = documents.write_due(runtime.engine, settings, writer, now=runtime.wall_fn())
+        if wait == 0:
+            runtime.outbox_worker.wake()  # the link (or the refusal) goes out now
+        return wait
+
+    return Worker("docs", step, idle=1.0)
 
 
 def _transport(settings: Settings, engine) -> tuple[Messenger, ChatReader]:

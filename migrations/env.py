@@ -10,6 +10,7 @@ import bot.drafting.models  # noqa: F401
 import bot.drills.models  # noqa: F401
 import bot.followups.models  # noqa: F401
 import bot.incidents.models  # noqa: F401
+import bot.retro.models  # noqa: F401
 import bot.sandbox.models  # noqa: F401
 import bot.scheduling.models  # noqa: F401
 import bot.steps.models  # noqa: F401

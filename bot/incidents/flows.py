@@ -21,6 +21,7 @@ from bot.incidents import service as incident_service
 from bot.incidents.models import Incident
 from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import Library, Playbook
+from bot.retro import documents as retro_documents
 from bot.retro import flows as retro_flows
 from bot.retro import messaging as retro_messaging
 from bot.steps import service as step_service
@@ -231,6 +232,7 @@ def close_from_command(
     close_incident(session, incident, at=at, by=by, by_name=by_name, message_id=message_id)
     duration = format_duration((incident.closed_at - incident.started_at).total_seconds() / 60)
     compiled = retro_flows.compile_retro(session, incident, settings, llm, now=at)
+    retro_documents.request(session, incident, settings, now=at)
     leads = roster.holders(session, incident.chat_id, "lead")
     return [
         say("closed", incident=incident, duration=duration),

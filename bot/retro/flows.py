@@ -121,6 +121,13 @@ def document(session: Session, incident: Incident, settings: Settings, *, format
     return _markdown(data, settings, sources, now=now, names=_names(session, incident))
 
 
+def markdown_for(
+    session: Session, incident: Incident, data: dict, settings: Settings, sources: Sources, *, now: datetime
+) -> str:
+    """The Markdown report of already computed retro `data` (the Feishu Doc's text, `bot.retro.outline`)."""
+    return _markdown(data, settings, sources, now=now, names=_names(session, incident))
+
+
 def _names(session: Session, incident: Incident) -> dict[str, str]:
     """Member id → the name people know them by (the roster, the chat's member list, the names messages carried), so
     reports show names, never ou_ ids."""
