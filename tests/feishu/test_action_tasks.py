@@ -13,7 +13,9 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core import db
+from bot.feishu.tasks import FeishuTaskMirror
 from bot.followups.models import ActionItem, ItemTask
+from bot.followups.task_mirror import MirrorDenied, MirrorError, TaskGone, TaskSpec
 from bot.followups.task_sync import PULL_EVERY
 from tests.fakes.feishu_webhook import message_event
 from tests.feishu_group import FeishuGroup
@@ -139,7 +141,7 @@ def test_a_task_completed_in_feishu_completes_the_item(group):
     assert wait_until(lambda: any(f"#{item.id}已完成" in t for t in group.texts()))
     pull(group)
     assert sum(f"#{item.id}已完成" in t for t in group.texts()) == 1
-    assert not any("已完成" in str(c.json) for c in group.fake.calls_to("/open-apis/task/v2/tasks/", "PATCH"))
+    assert group.fake.calls_to("/open-apis/task/v2/tasks/", "PATCH") == []  # nothing pushed back to Feishu
 
 
 def test_done_in_the_chat_completes_the_task_and_a_deferral_moves_its_due(group):
@@ -156,6 +158,25 @@ def test_done_in_the_chat_completes_the_task_and_a_deferral_moves_its_due(group)
         lambda: next(t for t in group.fake.tasks if t["guid"] == second_task["guid"])["due"]["timestamp"] == moved
     )
     assert next(t for t in group.fake.tasks if t["guid"] == second_task["guid"])["status"] == "todo"
+
+
+def test_a_dropped_item_deletes_its_task(group):
+    item = add_item(group, "店铺首页加质量反馈入口")
+    task = task_of(group, item)
+    group.say("ou_ops", f"/改进 取消 {item.id} 方案调整")
+    assert wait_until(lambda: all(t["guid"] != task["guid"] for t in group.fake.tasks))
+    assert items(group.db_url)[0].status == "dropped"
+
+
+def test_a_task_deleted_in_feishu_leaves_the_reminders_to_the_bot(group):
+    item = add_item(group, "店铺首页加质量反馈入口")
+    task = task_of(group, item)
+    group.fake.delete_task(task["guid"])
+    pull(group)
+    assert wait_until(lambda: mirror_of(group.db_url, item.id).state == "gone")
+    assert items(group.db_url)[0].status == "open"
+    group.at(datetime.combine(DUE, time(10, 1), tzinfo=SH))
+    assert any(f"#{item.id} 今天到期" in t for t in group.texts())
 
 
 def test_feishu_tasks_reminds_on_the_due_day_and_the_bot_only_escalates_after(group):
@@ -214,3 +235,30 @@ def test_a_rate_limited_create_is_retried_and_makes_one_task(group):
     assert task_of(group, item)["summary"] == item.text
     assert len(group.fake.tasks) == 1
     assert not any("权限" in t for t in group.texts())
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "retryable"),
+    [
+        (99991672, MirrorDenied, False),  # the app lacks the scope
+        (99991679, MirrorDenied, False),  # a user has not granted it
+        (1470403, MirrorDenied, False),  # no permission on the task or list
+        (1470404, TaskGone, False),
+        (99991400, MirrorError, True),  # HTTP 429
+        (1470400, MirrorError, False),  # a bad request is not tried at once again
+    ],
+)
+def test_feishu_errors_are_told_apart(fake_feishu, code, kind, retryable):
+    mirror = FeishuTaskMirror(fake_feishu.lark_client(), fake_feishu.app_id)
+    spec = TaskSpec("token-1", "店铺首页加质量反馈入口", "", ("ou_ops",), DUE, "")
+    guid = mirror.create(spec)
+    assert mirror.create(spec) == guid  # the same client token: the same task
+    fake_feishu.fail_with_code(1, code, path_prefix="/open-apis/task/v2/tasks/")
+    with pytest.raises(MirrorError) as raised:
+        mirror.complete(guid, datetime.now(UTC))
+    assert type(raised.value) is kind and raised.value.code == code and raised.value.retryable is retryable
+    if code == 99991400:
+        assert raised.value.retry_after >= 1
+    assert mirror.completed_at(guid) is None  # nothing changed
+    mirror.complete(guid, datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+    assert mirror.completed_at(guid) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
