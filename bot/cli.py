@@ -155,8 +155,9 @@ def check() -> None:
     if not problems:
         typer.echo(_say("check_ok", mode=settings.mode.value, database=settings.database_url.split("@")[-1]))
     from bot.app import inbound_summary
+    from bot.feishu.scopes import check_lines
 
-    for line in inbound_summary(settings):
+    for line in [*inbound_summary(settings), *check_lines(settings)]:
         typer.echo(line)
     if problems:
         for problem in problems:

@@ -45,6 +45,7 @@ from lark_oapi.api.drive.v1 import (
 )
 
 from bot.feishu.client import INVALID_TOKEN_CODES, clear_token_cache
+from bot.feishu.scopes import DOCS_STEP
 from bot.retro.documents import DocError, Placed
 from bot.retro.outline import Block as OutlineBlock
 from bot.retro.outline import Chart, Outline, Table, Text
@@ -56,8 +57,8 @@ RATE_LIMIT_TRIES = 5
 TABLE_ROWS = 9  # rows per docx table written at once, header included
 RATE_LIMITED = {99991400}
 MISSING_SCOPE = {99991672, 99991679}  # app scope not enabled / user scope not granted
-NO_PERMISSION = {1061004, 1770032, 1063002, 1062009, 1061044}  # forbidden on the folder / document / its members
-RETRYABLE = {1000, 1001, 1500, 1504, 2200, 99991401, 1770001, 1061045, 1770025}
+NO_PERMISSION = {1061004, 1770032, 1063002}  # forbidden: on the folder (drive), the document (docx), its members
+RETRYABLE = {1000, 1001, 1500, 1504, 2200, 99991401, 1061045}  # server busy / internal errors
 
 HEADING1, HEADING2, TEXT, BULLET, IMAGE, TABLE, TABLE_CELL = 3, 4, 2, 12, 27, 31, 32
 
@@ -248,10 +249,9 @@ class FeishuDocs:
             if code in INVALID_TOKEN_CODES and attempt == 1:
                 clear_token_cache(self.app_id)
                 continue
-            if code in MISSING_SCOPE:
-                raise DocError(detail, step=step, code=code, denied="share" if step == "share" else "scope")
-            if code in NO_PERMISSION:
-                raise DocError(detail, step=step, code=code, denied="share" if step == "share" else "folder")
+            if code in MISSING_SCOPE or code in NO_PERMISSION:
+                denied = "share" if step == "share" else "scope" if code in MISSING_SCOPE else "folder"
+                raise DocError(detail, step=step, code=code, denied=denied, needs=DOCS_STEP[step])
             raise DocError(detail, step=step, code=code, retryable=status >= 500 or code in RETRYABLE)
         raise DocError(f"{step}: gave up", step=step, retryable=True)
 

@@ -48,8 +48,8 @@ class Placed:
 
 class DocError(Exception):
     """A docs call that failed. `denied`: a permission the app lacks (`scope`: not enabled; `folder`: no edit
-    rights in the folder; `share`: may not add the group as a reader), which retrying cannot fix; `code` is the
-    platform's error code, `step` what was being done (create, find, write, upload, share)."""
+    rights in the folder; `share`: may not add the group as a reader), which retrying cannot fix, `needs` the permission
+    to grant; `code` is the platform's error code, `step` what was being done (create, find, write, upload, share)."""
 
     def __init__(
         self,
@@ -60,6 +60,7 @@ class DocError(Exception):
         retryable: bool = False,
         retry_after: float | None = None,
         denied: str | None = None,
+        needs: str = "",
     ) -> None:
         super().__init__(message)
         self.step = step
@@ -67,6 +68,7 @@ class DocError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.denied = denied
+        self.needs = needs  # the platform's name of the permission to grant, when it knows
 
 
 class DocWriter(Protocol):
@@ -233,7 +235,7 @@ def _failed(engine: Engine, settings: Settings, job: _Job, exc: DocError, *, now
         if exc.denied:
             row.status = "blocked"
             log.warning("retro document refused (%s, step %s, code %s): %s", exc.denied, exc.step, exc.code, exc)
-            text = render("retro/doc_denied", reason=exc.denied, step=exc.step, code=exc.code)
+            text = render("retro/doc_denied", reason=exc.denied, needs=exc.needs, code=exc.code)
             outbox.enqueue(
                 session, [Outbound(chat_id=job.chat_id, text=text)], key=f"retro_doc_denied:{job.row_id}:{job.revision}"
             )
