@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.comments.phrases import phrases as comment_phrases
 from bot.core.args import row_id
 from bot.core.messages import CardAction
 from bot.core.router import CommandRequest, Commands, Context, Reply, UserError
@@ -36,8 +37,13 @@ def draft(request: CommandRequest) -> Reply:
         segment=segment,
         context=args.rest(1).strip(),
         by=request.message.sender_id,
+        phrases=comment_phrases(request.ctx.settings.playbook_dir),
     )
     return drafting_messaging.draft_card(made, chat_id=incident.chat_id)
+
+
+def _phrases(ctx: Context):
+    return comment_phrases(ctx.settings.playbook_dir)
 
 
 def _pressed(action: CardAction, ctx: Context) -> tuple[Draft, Incident]:
@@ -61,14 +67,18 @@ def adopt(action: CardAction, ctx: Context) -> Reply:
 @commands.action("draft_next")
 def next_version(action: CardAction, ctx: Context) -> Reply:
     made, incident = _pressed(action, ctx)
-    fresh = drafts.another(ctx.session, made, incident, library_of(ctx), ctx.llm, by=action.user_id)
+    fresh = drafts.another(
+        ctx.session, made, incident, library_of(ctx), ctx.llm, by=action.user_id, phrases=_phrases(ctx)
+    )
     return drafting_messaging.draft_card(fresh, chat_id=incident.chat_id)
 
 
 @commands.action("draft_casual")
 def more_casual(action: CardAction, ctx: Context) -> Reply:
     made, incident = _pressed(action, ctx)
-    fresh = drafts.another(ctx.session, made, incident, library_of(ctx), ctx.llm, by=action.user_id, casual=True)
+    fresh = drafts.another(
+        ctx.session, made, incident, library_of(ctx), ctx.llm, by=action.user_id, casual=True, phrases=_phrases(ctx)
+    )
     return drafting_messaging.draft_card(fresh, chat_id=incident.chat_id)
 
 

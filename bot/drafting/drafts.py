@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 from sqlmodel import Session, select
 
+from bot.comments.phrases import Phrases
 from bot.core.llm import LLM
 from bot.core.mentions import neutralize
 from bot.core.wording import environment
@@ -202,10 +203,12 @@ def create(
     variant: int = 0,
     casual: bool = False,
     after: Draft | None = None,
+    phrases: Phrases | None = None,
 ) -> Draft:
     """Draft with the LLM when configured (the best variant that holds the rules), else from templates.
-    `after`: the draft this one follows in the same request (换一版 / 更口语)."""
-    facts = gather_facts(session, incident, library, context)
+    `after`: the draft this one follows in the same request (换一版 / 更口语); `phrases`: the folder's phrase book
+    (the public's demands)."""
+    facts = gather_facts(session, incident, library, context, segment=segment, phrases=phrases)
     stored = {"kind": kind, "segment": segment, "context": context, "casual": casual, "by": by, "after": after}
     note = ""
     if llm is not None:
@@ -231,6 +234,7 @@ def another(
     *,
     by: str,
     casual: bool | None = None,
+    phrases: Phrases | None = None,
 ) -> Draft:
     """换一版 (next variant) or 更口语 (casual) of an existing draft: the next version of the same request."""
     return create(
@@ -245,6 +249,7 @@ def another(
         variant=draft.variant + (0 if casual else 1),
         casual=draft.casual if casual is None else casual,
         after=draft,
+        phrases=phrases,
     )
 
 
