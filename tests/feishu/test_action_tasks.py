@@ -262,3 +262,16 @@ def test_feishu_errors_are_told_apart(fake_feishu, code, kind, retryable):
     assert mirror.completed_at(guid) is None  # nothing changed
     mirror.complete(guid, datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
     assert mirror.completed_at(guid) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def test_items_of_a_drill_are_not_mirrored(db_url, fake_feishu):
+    with running(db_url, fake_feishu, Clock(T0)) as group:
+        group.assign_everyone()
+        group.say("ou_ceo", "/演练 开始 产品瑕疵 速度=10")
+        drill_item = add_item(group, "演练：客服话术再对一遍")
+        group.say("ou_ceo", "/演练 结束")
+        group.say("ou_ceo", "/危机 开启 面霜过敏笔记")
+        real_item = add_item(group, "店铺首页加质量反馈入口")
+        assert task_of(group, real_item)["summary"] == real_item.text  # the worker has looked at both
+        assert mirror_of(db_url, drill_item.id) is None
+        assert [t["summary"] for t in fake_feishu.tasks] == [real_item.text]
