@@ -54,6 +54,7 @@ from bench.fault_driver import (  # noqa: E402
     RunningClock,
     check,
     idle,
+    let_outbox_try,
     problems_of,
     replies_seen,
     sqlite_fault,
@@ -121,7 +122,8 @@ class Result:
             f"stored once (missing {f['events_missing']}, twice {f['events_stored_twice']}), inbox "
             f"{dict(f['inbox_status'])}; /help answered once {f['help_replied_once']}/{f['help_sent']} (missing "
             f"{f['help_missing_reply']}, twice {f['help_replied_twice']}); chats out of order "
-            f"{len(f['chats_out_of_order'])}; failed sends retried {f['failed_send_attempts']}; 网络恢复 notices "
+            f"{len(f['chats_out_of_order'])}; failed sends retried {f['failed_send_attempts']}, sends repeated under "
+            f"their uuid {f['sends_repeated_same_uuid']}; 网络恢复 notices "
             f"{f['delay_notices']}; requests {d.requests}, "
             f"acks {d.acked}, not acknowledged and redelivered: {refused}; {self.seconds:.1f}s"
             + (f"; {notes}" if notes else "")
@@ -203,7 +205,7 @@ def outage(suite: Suite, seconds: float, name: str) -> Result:
                     suite.fake.fail_with_code(10**7, RATE_LIMITED)
                     feishu.send(batch.bodies[half:]).wait()
                     half = 0
-                _let_outbox_try(bot, suite)
+                let_outbox_try(bot, suite.sizes.settle_s)
                 health[bot.health()["http"]] += 1
                 clock.advance(seconds=step)
                 elapsed += step
@@ -218,32 +220,6 @@ def outage(suite: Suite, seconds: float, name: str) -> Result:
     if not result.found["failed_send_attempts"]:
         result.problems.append("the outage never made a send fail")
     return result
-
-
-def _let_outbox_try(bot: InProcessBot, suite: Suite) -> None:
-    """Wake the outbox and wait until every event is processed and no chat's first pending send is due."""
-    from sqlalchemy.orm import aliased
-    from sqlmodel import Session, select
-
-    from bot.core.models import OutboxMessage
-
-    earlier = aliased(OutboxMessage)
-    head = (
-        ~select(earlier.id)
-        .where(earlier.chat_id == OutboxMessage.chat_id, earlier.status == "pending", earlier.id < OutboxMessage.id)
-        .exists()
-    )
-
-    def tried() -> bool:
-        with Session(bot.runtime.engine) as session:
-            now = bot.runtime.wall_fn()
-            due = select(OutboxMessage.id).where(
-                OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, head
-            )
-            return session.exec(due.limit(1)).first() is None
-
-    bot.runtime.outbox_worker.wake()
-    wait_for(lambda: not bot.health()["inbox"].get("pending") and tried(), suite.sizes.settle_s, "a round of retries")
 
 
 def db_fault(suite: Suite, kind: str) -> Result:
@@ -385,6 +361,8 @@ def _log_to(path: Path) -> None:
     """The in-process bots' log (and lark-oapi's, which prints to stdout) into a file: the refusals and tracebacks
     the faults cause are expected and would bury the results."""
     import logging
+
+    import lark_oapi  # noqa: F401  (adds its stdout handler on import: import first, then take it away)
 
     logging.basicConfig(filename=path, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     lark = logging.getLogger("Lark")
