@@ -75,5 +75,6 @@ class ChatTasklist(SQLModel, table=True):
     __tablename__ = "chat_tasklist"
 
     chat_id: str = Field(max_length=128, primary_key=True)
-    tasklist_guid: str = Field(max_length=128)
+    tasklist_guid: str = Field(default="", max_length=128)  # "": deleted in the task app, replaced at the next item
+    replaced: int = 0  # lists of the group deleted there so far (a new list needs a new idempotency token)
     created_at: datetime = when(default=True)

@@ -61,8 +61,9 @@ def client_token(chat_id: str, item_id: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"item:{chat_id}:{item_id}"))
 
 
-def list_token(chat_id: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"tasklist:{chat_id}"))
+def list_token(chat_id: str, replaced: int = 0) -> str:
+    """The group's task list token; a list deleted in the task app is replaced by one with the next token."""
+    return str(uuid.uuid5(_NAMESPACE, f"tasklist:{chat_id}" + (f":{replaced}" if replaced else "")))
 
 
 def reminded_there(session: Session) -> set[int]:
@@ -172,6 +173,13 @@ def _sync_one(engine: Engine, mirror: TaskMirror, settings: Settings, item_id: i
     except MirrorDenied as denied:
         _refused(engine, work, denied, now=now)
     except TaskGone as gone:
+        if op == "create":  # the group's task list was deleted in the task app: a new one next time
+            log.warning(
+                "feishu tasks: the task list of %s is gone (code %s); making a new one", work.chat_id, gone.code
+            )
+            _forget_list(engine, work.chat_id)
+            _failed(engine, work, MirrorError(str(gone), code=gone.code, retryable=True), now=now)  # backed off
+            return
         log.warning("feishu tasks: the task of action item %s is gone (code %s): %s", item_id, gone.code, gone)
         _finish(engine, work, "closed" if op == "remove" else "gone", now=now)
     except MirrorError as exc:
@@ -199,9 +207,9 @@ def _creation(session: Session, settings: Settings, row: ItemTask, item: ActionI
     )
     tasklist = session.get(ChatTasklist, item.chat_id)
     list_spec = None
-    if tasklist is None:
+    if tasklist is None or not tasklist.tasklist_guid:
         list_spec = ListSpec(
-            token=list_token(item.chat_id),
+            token=list_token(item.chat_id, tasklist.replaced if tasklist else 0),
             name=render("followups/tasklist_name", incident=incident),
             chat_id=item.chat_id,
         )
@@ -211,7 +219,7 @@ def _creation(session: Session, settings: Settings, row: ItemTask, item: ActionI
         description=description[:DESCRIPTION_MAX],
         assignees=tuple(actions.owners_of(item)),
         due=item.due,
-        tasklist=tasklist.tasklist_guid if tasklist else "",
+        tasklist=tasklist.tasklist_guid if tasklist else "",  # "" until the list is made (in `_call`)
     )
     return Work(item.id, item.chat_id, "create", due=item.due, spec=spec, list_spec=list_spec)
 
@@ -222,9 +230,10 @@ def _call(engine: Engine, mirror: TaskMirror, work: Work) -> object:
         if work.list_spec is not None:
             tasklist = mirror.create_list(work.list_spec)
             with Session(engine) as session:  # kept at once: the next item of the group goes into the same list
-                if session.get(ChatTasklist, work.chat_id) is None:
-                    session.add(ChatTasklist(chat_id=work.chat_id, tasklist_guid=tasklist))
-                    session.commit()
+                row = session.get(ChatTasklist, work.chat_id) or ChatTasklist(chat_id=work.chat_id)
+                row.tasklist_guid = tasklist
+                session.add(row)
+                session.commit()
             spec = TaskSpec(**{**spec.__dict__, "tasklist": tasklist})
         return mirror.create(spec)
     if work.op == "complete":
@@ -273,6 +282,15 @@ def _finish(engine: Engine, work: Work, state: str, *, now: datetime) -> None:
         row.state, row.synced_at = state, now
         session.add(row)
         session.commit()
+
+
+def _forget_list(engine: Engine, chat_id: str) -> None:
+    with Session(engine) as session:
+        tasklist = session.get(ChatTasklist, chat_id)
+        if tasklist is not None:
+            tasklist.tasklist_guid, tasklist.replaced = "", tasklist.replaced + 1
+            session.add(tasklist)
+            session.commit()
 
 
 def _refused(engine: Engine, work: Work, denied: MirrorDenied, *, now: datetime) -> None:

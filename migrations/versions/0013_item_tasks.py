@@ -42,6 +42,7 @@ def upgrade() -> None:
         "chat_tasklist",
         sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("tasklist_guid", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("replaced", sa.Integer(), nullable=False),
         sa.Column("created_at", bot.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("chat_id"),
     )

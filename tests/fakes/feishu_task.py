@@ -10,7 +10,7 @@ codes.
   accepts (``task_scopes_missing``; Feishu's message and ``permission_violations``). Rate limits (99991400, HTTP 429)
   come from the server's fault injection (``fail_with_code`` / ``fail_next`` with ``path_prefix="/open-apis/task/"``).
 
-Tests act as a person in the Feishu Tasks app with ``complete_task`` and ``delete_task``.
+Tests act as a person in the Feishu Tasks app with ``complete_task``, ``delete_task`` and ``delete_tasklist``.
 """
 
 from __future__ import annotations
@@ -82,6 +82,11 @@ class TaskEndpoints(ImEndpoints):
         with self._lock:
             del self._tasks[guid]
 
+    def delete_tasklist(self, guid: str) -> None:
+        """Someone deletes the task list in the Feishu Tasks app (its client token stays spent)."""
+        with self._lock:
+            del self._tasklists[guid]
+
     # ----- checks ----------------------------------------------------------------------------
 
     def _scope_error(self, accepted: tuple[str, ...]) -> Reply | None:
@@ -147,7 +152,9 @@ class TaskEndpoints(ImEndpoints):
             return self._bad("name is required (at most 100 characters)")
         token = body.get("client_token") or ""
         with self._lock:
-            if token and token in self._task_tokens and self._task_tokens[token] in self._tasklists:
+            if token and token in self._task_tokens:
+                if self._task_tokens[token] not in self._tasklists:
+                    return self._bad("client_token was used by a task list that has been deleted")
                 return ok({"tasklist": dict(self._tasklists[self._task_tokens[token]])})
         members = []
         for member in body.get("members") or []:

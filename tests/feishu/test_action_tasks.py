@@ -275,3 +275,17 @@ def test_items_of_a_drill_are_not_mirrored(db_url, fake_feishu):
         assert task_of(group, real_item)["summary"] == real_item.text  # the worker has looked at both
         assert mirror_of(db_url, drill_item.id) is None
         assert [t["summary"] for t in fake_feishu.tasks] == [real_item.text]
+
+
+def test_a_task_list_deleted_in_feishu_is_replaced_at_the_next_item(group):
+    first = add_item(group, "店铺首页加质量反馈入口")
+    old_list = task_of(group, first)["tasklists"][0]["tasklist_guid"]
+    group.fake.delete_tasklist(old_list)
+    second = add_item(group, "每月组织一次危机演练")
+    assert wait_until(lambda: mirror_of(group.db_url, second.id).attempts == 1)  # refused: the list is gone
+    group.at(group.clock.now + timedelta(minutes=1))  # tried again (backed off) with a new list
+    assert wait_until(lambda: len(group.fake.tasklists) == 1)
+    [new_list] = group.fake.tasklists
+    assert new_list["guid"] != old_list
+    assert task_of(group, second)["tasklists"][0]["tasklist_guid"] == new_list["guid"]
+    assert not any("权限" in t for t in group.texts())
