@@ -115,12 +115,6 @@ def request(session: Session, incident: Incident, settings: Settings, *, now: da
     return row
 
 
-def url_for(session: Session, incident_id: int) -> str:
-    """The document's link once it exists (the retro card shows it), else ""."""
-    row = session.exec(select(RetroDocument).where(RetroDocument.incident_id == incident_id)).first()
-    return row.url if row is not None and row.document_id else ""
-
-
 @dataclass(frozen=True)
 class _Job:
     row_id: int

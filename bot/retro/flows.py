@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.comments.phrases import phrases as comment_phrases
 from bot.config import Settings
@@ -26,6 +26,7 @@ from bot.library.lexicon import load as load_lexicon
 from bot.library.playbooks import Library
 from bot.library.playbooks import load as load_playbooks
 from bot.retro import compute, links, polish, reading, render
+from bot.retro.models import RetroDocument
 from bot.retro.strategies import optimization
 
 FORMATS = ("md", "html", "json")
@@ -51,6 +52,7 @@ class Compiled:
     markdown: str
     link: str
     suggested: tuple[dict, ...] = ()  # recommendations the retro card offers to turn into action items
+    doc_url: str = ""  # the retro's Feishu Doc once it exists (bot.retro.documents), else ""
 
 
 def data_for(session: Session, incident: Incident, settings: Settings, *, now: datetime, sources: Sources) -> dict:
@@ -83,6 +85,7 @@ def compile_retro(
         ),
         link=links.link(session, settings, incident.id, now=now),
         suggested=tuple(actions.suggestions(optimization(data, sources.recommendations))),
+        doc_url=_doc_url(session, incident),
     )
 
 
@@ -126,6 +129,11 @@ def markdown_for(
 ) -> str:
     """The Markdown report of already computed retro `data` (the Feishu Doc's text, `bot.retro.outline`)."""
     return _markdown(data, settings, sources, now=now, names=_names(session, incident))
+
+
+def _doc_url(session: Session, incident: Incident) -> str:
+    row = session.exec(select(RetroDocument).where(RetroDocument.incident_id == incident.id)).first()
+    return row.url if row is not None and row.document_id else ""
 
 
 def _names(session: Session, incident: Incident) -> dict[str, str]:

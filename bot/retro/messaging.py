@@ -35,6 +35,14 @@ def _review_time(value: str, started: str) -> str:
     return format_local(at, at.tzinfo, year=datetime.fromisoformat(started).year)
 
 
+def _link_buttons(compiled) -> tuple[Button, ...]:
+    """The report page, and the retro's Feishu Doc once it exists (the first retro's Doc is linked by a message)."""
+    report = Button(labels.label("buttons", "open_report"), {}, "primary", url=compiled.link)
+    if not compiled.doc_url:
+        return (report,)
+    return (report, Button(labels.label("buttons", "open_doc"), {}, url=compiled.doc_url))
+
+
 def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) -> list[Outbound]:
     """The summary card and the Markdown file. Without recorded root causes the card asks the lead
     whether this was an accident or a process gap."""
@@ -59,7 +67,7 @@ def retro_outputs(compiled, *, chat_id: str, leads: list[Member] | None = None) 
         blocks=(
             Markdown(body.strip()),
             *followup_messaging.suggestion_block(list(compiled.suggested), compiled.incident.id),
-            ButtonRow((Button(labels.label("buttons", "open_report"), {}, "primary", url=compiled.link),)),
+            ButtonRow(_link_buttons(compiled)),
         ),
         color="red" if losses else "green",
     )

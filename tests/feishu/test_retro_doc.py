@@ -6,6 +6,7 @@ Everything goes through lark-oapi to the fake Open API on loopback, driven by th
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 import pytest
@@ -105,11 +106,13 @@ def test_retro_becomes_one_doc_in_the_folder_and_a_second_retro_updates_it(db_ur
     with running(db_url, fake_feishu, clock) as group:
         open_incident(group)
         replies = group.say("ou_ceo", "/复盘")
-        assert any(m["msg_type"] == "interactive" for m in replies)  # the card does not wait for the Doc
+        first_card = [m for m in replies if m["msg_type"] == "interactive"]
+        assert first_card  # the card does not wait for the Doc
         assert wait_until(lambda: doc_row(db_url).status == "done")
         document_id = the_doc(fake_feishu)
         url = listed_url(fake_feishu, document_id)
         assert wait_until(lambda: len(link_lines(group, url)) == 1)
+        assert url not in json.dumps(first_card, ensure_ascii=False)  # linked by the message that followed
         assert_complete(fake_feishu, document_id)
         assert fake_feishu.documents[document_id]["title"] == doc_row(db_url).title
         assert "面霜致敏被博主晒图" in doc_row(db_url).title
@@ -119,7 +122,8 @@ def test_retro_becomes_one_doc_in_the_folder_and_a_second_retro_updates_it(db_ur
 
         group.clock.advance(minutes=40)
         group.say("ou_ops", "/数据 负面占比 65%")
-        group.say("ou_ceo", "/复盘")
+        cards = [m for m in group.say("ou_ceo", "/复盘") if m["msg_type"] == "interactive"]
+        assert url in json.dumps(cards, ensure_ascii=False)  # the card links the Doc it already has
         assert wait_until(lambda: len(link_lines(group, url)) == 2)
         assert fake_feishu.docs_in(FOLDER) == [document_id]  # updated, not a second Doc
         assert_complete(fake_feishu, document_id)
