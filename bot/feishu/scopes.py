@@ -29,7 +29,7 @@ MESSAGING = Feature(
 )
 NAMES = Feature("names", ("im:chat.members:read",))  # names come from the chat member list, not the contact API
 DOCS = Feature("docs", ("docx:document", "drive:drive", "docs:permission.member:create"))
-TASKS = Feature("tasks", ("task:task", "task:tasklist"))
+TASKS = Feature("tasks", ("task:task:write", "task:task:read", "task:tasklist:write"))
 
 # What a refused docs call needed, by the step that was refused (`bot.feishu.docs`).
 DOCS_STEP = {

@@ -8,7 +8,7 @@ from tests.support import run_cli
 
 APP = {"FEISHU_APP_ID": "cli_x", "FEISHU_APP_SECRET": "s"}
 DOC_SCOPES = ("docx:document", "drive:drive", "docs:permission.member:create")
-TASK_SCOPES = ("task:task", "task:tasklist")
+TASK_SCOPES = ("task:task:write", "task:task:read", "task:tasklist:write")
 
 
 def test_a_plain_feishu_app_needs_only_the_messaging_and_names_scopes(tmp_path):
