@@ -291,6 +291,9 @@ class Lexicon(BaseModel):
     bounds: dict[str, MetricBound] = Field(default_factory=dict)  # metric id → its plausible range
     platforms: dict[str, list[str]]
     kinds: dict[str, list[str]]
+    # per kind, patterns that, matching the few characters right before a kind's word, mean the message only
+    # plans, forbids or fears it (“联系博主”, “别转发”, “担心会扩散”): that occurrence does not count
+    kind_guards: dict[str, list[str]] = Field(default_factory=dict)
     statement_prefixes: dict[str, list[str]]
     link_domains: dict[str, list[str]] = Field(default_factory=dict)
     counted: dict[str, CountedForm] = Field(default_factory=dict)  # metric id → its noun-last form
@@ -308,10 +311,15 @@ class Lexicon(BaseModel):
     def _known_platforms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         return _only_known(value, PLATFORMS, "platform ids")
 
-    @field_validator("kinds")
+    @field_validator("kinds", "kind_guards")
     @classmethod
     def _known_kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         return _only_known(value, KINDS, "timeline kinds")
+
+    @field_validator("kind_guards")
+    @classmethod
+    def _guards_compile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {kind: [_compiles(pattern) for pattern in patterns] for kind, patterns in value.items()}
 
     @field_validator("statement_prefixes")
     @classmethod

@@ -18,6 +18,9 @@ class Link:
     platform: str  # xhs | weibo | douyin | web
 
 
+GUARD_REACH = 12  # characters before a kind's word a guard may span
+
+
 def statement(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
     """(initial|formal, text without the prefix) when the message is a public response."""
     stripped = text.lstrip()
@@ -29,13 +32,26 @@ def statement(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
 
 
 def kind_of(text: str, lexicon: Lexicon, *, has_metrics: bool = False) -> str:
-    """The timeline kind of an ordinary message: the first lexicon kind with a matching word,
-    else `metric` when it carried numbers, else `note`."""
+    """The timeline kind of an ordinary message: the first lexicon kind with a word that occurs unguarded (not
+    right after a guard of the kind: “联系博主” plans, “别转发” forbids), else `metric` when it carried numbers,
+    else `note`."""
     lowered = text.lower()
     for kind, words in lexicon.kinds.items():
-        if any(word.lower() in lowered for word in words):
+        guards = [re.compile(pattern + "$") for pattern in lexicon.kind_guards.get(kind, ())]
+        if any(_unguarded(lowered, word.lower(), guards) for word in words):
             return kind
     return "metric" if has_metrics else "note"
+
+
+def _unguarded(text: str, word: str, guards: list[re.Pattern[str]]) -> bool:
+    """Whether `word` occurs in `text` at least once without a guard matching the characters just before it."""
+    start = text.find(word)
+    while start != -1:
+        before = text[max(0, start - GUARD_REACH) : start]
+        if not any(guard.search(before) for guard in guards):
+            return True
+        start = text.find(word, start + 1)
+    return False
 
 
 def links(text: str, lexicon: Lexicon) -> list[Link]:
