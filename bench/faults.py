@@ -123,7 +123,7 @@ class Result:
             f"{dict(f['inbox_status'])}; /help answered once {f['help_replied_once']}/{f['help_sent']} (missing "
             f"{f['help_missing_reply']}, twice {f['help_replied_twice']}); chats out of order "
             f"{len(f['chats_out_of_order'])}; failed sends retried {f['failed_send_attempts']}, sends repeated under "
-            f"their uuid {f['sends_repeated_same_uuid']}; 网络恢复 notices "
+            f"their uuid {f['sends_repeated_same_uuid']}, events retried {f['inbox_retried']}; 网络恢复 notices "
             f"{f['delay_notices']}; requests {d.requests}, "
             f"acks {d.acked}, not acknowledged and redelivered: {refused}; {self.seconds:.1f}s"
             + (f"; {notes}" if notes else "")
@@ -223,25 +223,37 @@ def outage(suite: Suite, seconds: float, name: str) -> Result:
 
 
 def db_fault(suite: Suite, kind: str) -> Result:
-    """A third of the events is in; then the SQLite database refuses writes (`kind`) while the rest arrive."""
+    """Mid-burst the SQLite database refuses writes (`kind`): replies of the first events are still being sent
+    (slow sends), the next events are stored but not processed yet (processing held, then let go into the fault),
+    and the rest arrive during the fault; then it is lifted."""
     name = f"db_{kind}"
     started, db_url = time.monotonic(), suite.sqlite(name)  # SQLite's faults, whatever --database-url says
     prefix, batch = _events(suite, name[3:5])
-    first = len(batch.bodies) // 3
+    sixth = len(batch.bodies) // 6
     hold = suite.sizes.lock_s if kind == "locked" else suite.sizes.fault_s
     bot = InProcessBot(db_url, suite.fake)
     health = Counter()
-    with bot.serving():
-        feishu = Feishu(lambda: bot.url, concurrency=suite.sizes.concurrency)
-        feishu.send(batch.bodies[:first]).wait()  # these are being processed and answered when the fault hits
-        with sqlite_fault(bot.runtime.engine, kind):
-            until = time.monotonic() + hold
-            feishu.send(batch.bodies[first:])
-            wait_for(lambda: feishu.refused > 0, suite.sizes.settle_s, "Feishu to see a refusal")
-            health[bot.health()["http"]] += 1
-            wait_for(lambda: time.monotonic() >= until, hold + 1, "the end of the fault")
-        delivery = feishu.wait()
-        _settle(bot.url, suite, batch)
+    suite.fake.send_delay = 0.2
+    try:
+        with bot.serving():
+            feishu = Feishu(lambda: bot.url, concurrency=suite.sizes.concurrency)
+            feishu.send(batch.bodies[:sixth]).wait()
+            wait_for(lambda: bot.health()["outbox_pending"], suite.sizes.settle_s, "replies being sent")
+            bot.runtime.settings.processing_paused = True  # read on each pass of the inbox worker
+            feishu.send(batch.bodies[sixth : 2 * sixth]).wait()
+            with sqlite_fault(bot.runtime.engine, kind):
+                until = time.monotonic() + hold
+                bot.runtime.settings.processing_paused = False
+                bot.runtime.inbox_worker.wake()
+                feishu.send(batch.bodies[2 * sixth :])
+                wait_for(lambda: feishu.refused > 0, suite.sizes.settle_s, "Feishu to see a refusal")
+                health[bot.health()["http"]] += 1
+                wait_for(lambda: time.monotonic() >= until, hold + 1, "the end of the fault")
+            suite.fake.send_delay = 0.0
+            delivery = feishu.wait()
+            _settle(bot.url, suite, batch)
+    finally:
+        suite.fake.send_delay = 0.0
     return _result(name, suite, db_url, prefix, batch, delivery, started, healthz_during_fault=dict(health))
 
 
