@@ -15,6 +15,8 @@ What it does, per phase:
 
 Phase ``normal`` uses a fast fake; phase ``slow`` delays every message send at the fake
 (``--slow-send-ms``, default 200 ms), so the outbox is busy for the whole run while acks are measured.
+``--synchronous full,normal`` runs the app once per SQLite setting of the inbox commit (INBOX_SYNCHRONOUS) in
+each phase, against the same bare measurement: what the fsync before each ack costs.
 
     python bench/webhook.py                      # 2000 events, concurrency 16, both phases
     python bench/webhook.py --events 300 --json  # machine-readable results
@@ -216,7 +218,7 @@ def start_bare(workdir: Path) -> Server:
     return start_process("bare", argv, _clean_env(), workdir, port)
 
 
-def start_app(workdir: Path, fake, database_url: str) -> Server:
+def start_app(workdir: Path, fake, database_url: str, synchronous: str = "full") -> Server:
     port = free_port()
     env = _clean_env()
     env.update(
@@ -228,9 +230,34 @@ def start_app(workdir: Path, fake, database_url: str) -> Server:
         FEISHU_ENCRYPT_KEY=ENCRYPT_KEY,
         DATABASE_URL=database_url,
         PUBLIC_BASE_URL=f"http://{LOOPBACK}:{port}",
+        INBOX_SYNCHRONOUS=synchronous,
     )
     argv = [sys.executable, "-m", "bot", "serve", "--host", LOOPBACK, "--port", str(port)]
     return start_process("app", argv, env, workdir, port)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of a process (Linux /proc; None elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def cpu_ms_per_event(before: float | None, after: float | None, events: int) -> float | None:
+    return None if before is None or after is None or not events else (after - before) * 1000 / events
 
 
 # ----- events --------------------------------------------------------------------------------
@@ -514,53 +541,74 @@ def log_findings(server: Server) -> dict[str, Any]:
 # ----- phases --------------------------------------------------------------------------------
 
 
-def run_phase(name: str, args, workdir: Path, fake, run_id: str, send_delay_ms: float, seed: int) -> dict[str, Any]:
+def run_phase(
+    name: str, args, workdir: Path, fake, run_id: str, send_delay_ms: float, seed: int
+) -> list[dict[str, Any]]:
+    """One bare measurement, then the app once per --synchronous mode; a result per app run."""
     phase_dir = workdir / name
     phase_dir.mkdir()
     fake.send_delay = send_delay_ms / 1000
-    prefix = f"{run_id}{name[0]}"
     warmup = min(args.warmup, args.events)
     help_every = round(1 / args.help_ratio) if args.help_ratio > 0 else 0
+    modes = [m.strip() for m in args.synchronous.split(",") if m.strip()]
 
     def say(text: str) -> None:
         if not args.json:
             print(f"[{name}] {text}", file=sys.stderr, flush=True)
 
-    # Same requests for both targets: encrypted now, signed at send time.
-    app_batch = build_events(prefix, warmup + args.events, help_every=help_every, chats=args.chats, seed=seed)
-    bare_bodies = app_batch.bodies  # the bare endpoint ignores content; same sizes, same crypto work for the client
-
-    result: dict[str, Any] = {"phase": name, "send_delay_ms": send_delay_ms}
+    # Same requests for every target: encrypted now, signed at send time; distinct ids per app run.
+    batches = {
+        mode: build_events(
+            f"{run_id}{name[0]}{mode[0]}", warmup + args.events, help_every=help_every, chats=args.chats, seed=seed
+        )
+        for mode in modes
+    }
+    bare_bodies = batches[modes[0]].bodies  # the bare endpoint ignores content; same sizes, same client crypto work
     say("bare FastAPI endpoint …")
     bare = start_bare(phase_dir)
     try:
         run_load(bare.url, bare_bodies[:warmup], args)
-        result["bare"] = summarize(run_load(bare.url, bare_bodies[warmup:], args))
+        cpu_before = cpu_seconds(bare.proc.pid)
+        bare_summary = summarize(run_load(bare.url, bare_bodies[warmup:], args))
+        bare_summary["cpu_ms_per_event"] = cpu_ms_per_event(cpu_before, cpu_seconds(bare.proc.pid), args.events)
     finally:
         bare.stop()
-
-    database_url = args.database_url or f"sqlite:///{phase_dir / 'crisisbot.db'}"
-    say(f"app ({database_url.split('@')[-1]}) …")
-    app = start_app(phase_dir, fake, database_url)
-    try:
-        run_load(app.url, app_batch.bodies[:warmup], args)
-        load = run_load(app.url, app_batch.bodies[warmup:], args, sample_health=True)
-        result["app"] = summarize(load)
-        say("waiting for the inbox and outbox to drain …")
-        timeout = args.drain_timeout or (60 + 1.5 * len(app_batch.help_message_ids) * (send_delay_ms / 1000 + 0.05))
-        result["drain"] = wait_drained(app.url, fake, app_batch.help_message_ids, timeout)
-        time.sleep(0.3)  # let a wrong second reply show up before counting
-        result["verify"] = verify(database_url, prefix, app_batch, fake)
-    finally:
-        app.stop()
-        result["app_log"] = log_findings(app)
-    bare_s, app_s = result["bare"], result["app"]
-    result["ratio"] = {
-        key: (app_s[key] / bare_s[key] if bare_s[key] else float("nan"))
-        for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "throughput_rps")
-    }
-    result["warmup_events"] = warmup
-    return result
+    results = []
+    for mode in modes:
+        label = name if len(modes) == 1 else f"{name} sync={mode}"
+        app_batch = batches[mode]
+        prefix = f"{run_id}{name[0]}{mode[0]}"
+        result: dict[str, Any] = {"phase": label, "send_delay_ms": send_delay_ms, "synchronous": mode}
+        result["bare"] = bare_summary
+        database_url = args.database_url or f"sqlite:///{phase_dir / f'crisisbot-{mode}.db'}"
+        say(f"app ({database_url.split('@')[-1]}, INBOX_SYNCHRONOUS={mode}) …")
+        app = start_app(phase_dir, fake, database_url, mode)
+        try:
+            idle_rss = rss_mib(app.proc.pid)
+            run_load(app.url, app_batch.bodies[:warmup], args)
+            cpu_before = cpu_seconds(app.proc.pid)
+            load = run_load(app.url, app_batch.bodies[warmup:], args, sample_health=True)
+            result["app"] = summarize(load)
+            result["app"]["idle_rss_mib"] = idle_rss
+            say("waiting for the inbox and outbox to drain …")
+            timeout = args.drain_timeout or (60 + 1.5 * len(app_batch.help_message_ids) * (send_delay_ms / 1000 + 0.05))
+            result["drain"] = wait_drained(app.url, fake, app_batch.help_message_ids, timeout)
+            # CPU of the whole job (acks, processing, sends; /healthz sampling included), per event.
+            result["app"]["cpu_ms_per_event"] = cpu_ms_per_event(cpu_before, cpu_seconds(app.proc.pid), args.events)
+            result["app"]["rss_after_mib"] = rss_mib(app.proc.pid)
+            time.sleep(0.3)  # let a wrong second reply show up before counting
+            result["verify"] = verify(database_url, prefix, app_batch, fake)
+        finally:
+            app.stop()
+            result["app_log"] = log_findings(app)
+        bare_s, app_s = result["bare"], result["app"]
+        result["ratio"] = {
+            key: (app_s[key] / bare_s[key] if bare_s[key] else float("nan"))
+            for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "throughput_rps")
+        }
+        result["warmup_events"] = warmup
+        results.append(result)
+    return results
 
 
 # ----- report --------------------------------------------------------------------------------
@@ -611,6 +659,12 @@ def print_table(report: dict[str, Any]) -> None:
             f"[{phase['phase']}] app ack p99 {a['p99_ms']:.1f} ms = {a['p99_ms'] / FEISHU_ACK_LIMIT_MS:.1%} of "
             f"Feishu's 3 s; >1 s: {a['over_1s']}, >3 s: {a['over_3s']}; errors: {a['errors'] or 'none'}"
         )
+        cpu, bare_cpu = a.get("cpu_ms_per_event"), phase["bare"].get("cpu_ms_per_event")
+        if cpu is not None and bare_cpu is not None:
+            print(
+                f"    CPU per event: app {cpu:.2f} ms (acks, processing, sends), bare {bare_cpu:.2f} ms; "
+                f"app RSS idle {a.get('idle_rss_mib') or 0:.0f} MiB, after load {a.get('rss_after_mib') or 0:.0f} MiB"
+            )
         print(
             f"    during load: max inbox pending {dl.get('max_inbox_pending')}, max outbox pending "
             f"{dl.get('max_outbox_pending')}, slowest /healthz {dl.get('max_healthz_ms', 0):.0f} ms"
@@ -688,6 +742,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--phases", default="normal,slow", help="comma list of: normal, slow")
     parser.add_argument(
+        "--synchronous",
+        default="full",
+        help="comma list of the app's INBOX_SYNCHRONOUS (SQLite, the inbox commit before each ack): full, normal; "
+        "each is one app run per phase against the same bare run (default full, the app's default)",
+    )
+    parser.add_argument(
         "--database-url", default="", help="e.g. postgresql://… (default: a fresh SQLite file per phase in a temp dir)"
     )
     parser.add_argument("--request-timeout", type=float, default=30.0)
@@ -708,8 +768,11 @@ def main(argv: list[str] | None = None) -> int:
         serve_bare(args.bare_server)
         return 0
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    modes = [m.strip() for m in args.synchronous.split(",") if m.strip()]
     if not set(phases) <= {"normal", "slow"} or args.events < 1 or args.concurrency < 1 or args.chats < 1:
         parser.error("check --phases (normal,slow), --events, --concurrency and --chats")
+    if not modes or not set(modes) <= {"full", "normal"} or len(set(modes)) != len(modes):
+        parser.error("--synchronous takes full and/or normal")
 
     from tests.fakes.feishu_openapi import reset_lark_token_cache
 
@@ -724,6 +787,7 @@ def main(argv: list[str] | None = None) -> int:
             "help_ratio": args.help_ratio,
             "chats": args.chats,
             "slow_send_ms": args.slow_send_ms,
+            "synchronous": args.synchronous,
             "database": (args.database_url.split("@")[-1] or "sqlite (temp file)"),
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
@@ -738,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for i, name in enumerate(phases):
             delay = args.slow_send_ms if name == "slow" else 0.0
-            report["phases"].append(run_phase(name, args, workdir, fake, run_id, delay, args.seed + i))
+            report["phases"].extend(run_phase(name, args, workdir, fake, run_id, delay, args.seed + i))
         report["problems"] = problems_of(report, args.p99_budget_ms)
         failed = bool(report["problems"])
     finally:

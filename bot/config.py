@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, field_validator
@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = 1_000_000
     webhook_replay_window_seconds: int = 300
     inbox_max_attempts: int = 5
+    # SQLite: the inbox commit before an ack syncs the WAL to disk (FULL), so an acknowledged event survives a power
+    # loss; NORMAL makes that commit cheaper and may lose the last ones (bench/webhook.py --synchronous measures it).
+    inbox_synchronous: Literal["full", "normal"] = "full"
     outbox_max_attempts: int = 12
     chat_send_qps: float = 5.0
     outbox_retry_base_seconds: float = 1.0

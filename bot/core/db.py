@@ -11,6 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
+# WAL with NORMAL: a commit is durable at the next checkpoint, enough for derived state; the inbox commit that
+# precedes an ack runs FULL on its connection (bot.core.inbox).
+SQLITE_SYNCHRONOUS = "NORMAL"
 
 
 def normalize_url(url: str) -> str:
@@ -30,7 +33,7 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()

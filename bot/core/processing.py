@@ -92,7 +92,7 @@ class Processor:
             log.exception("processing %s failed", label)
             return self._record_failure(row_id, exc)
 
-    def _read(self, row: inbox.InboxEvent) -> Event:
+    def _read(self, row) -> Event:  # a claimed inbox row (inbox.claim)
         """The stored payload as an event; `Unreadable` when its content is malformed."""
         try:
             return self.adapters[row.source](json.loads(row.payload))

@@ -83,7 +83,9 @@ class Runtime:
     def record(self, source: str, keys: inbox.EventKeys, payload: dict[str, Any]) -> bool:
         """Persist an inbound event (durable on return) and wake the processor."""
         with self.acks.storing():
-            stored = inbox.record(self.engine, source=source, keys=keys, payload=payload)
+            stored = inbox.record(
+                self.engine, source=source, keys=keys, payload=payload, synchronous=self.settings.inbox_synchronous
+            )
         if stored:
             self.inbox_worker.wake()
         return stored
