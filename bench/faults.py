@@ -238,7 +238,7 @@ def db_fault(suite: Suite, kind: str) -> Result:
         with bot.serving():
             feishu = Feishu(lambda: bot.url, concurrency=suite.sizes.concurrency)
             feishu.send(batch.bodies[:sixth]).wait()
-            wait_for(lambda: bot.health()["outbox_pending"], suite.sizes.settle_s, "replies being sent")
+            wait_for(lambda: not bot.health()["inbox"].get("pending"), suite.sizes.settle_s, "the first events handled")
             bot.runtime.settings.processing_paused = True  # read on each pass of the inbox worker
             feishu.send(batch.bodies[sixth : 2 * sixth]).wait()
             with sqlite_fault(bot.runtime.engine, kind):

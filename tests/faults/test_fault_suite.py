@@ -41,6 +41,7 @@ def test_every_event_delivered_three_times_is_handled_once(suite):
     assert result.delivery.acked == 3 * faults.CI.events  # every copy was acknowledged, and stored once
 
 
+@pytest.mark.timeout(300)  # two starts of a real process: importing lark-oapi alone can take 20 s on a busy machine
 def test_sigkill_mid_burst_then_restart_loses_and_repeats_nothing(suite):
     result = run(suite, "sigkill")
     assert len(result.notes["killed_at_acks"]) == len(faults.CI.kill_at)
@@ -65,6 +66,7 @@ def test_a_database_that_refuses_writes_mid_burst_loses_nothing(suite, kind):
     assert result.delivery.refused  # events arriving meanwhile were refused or not answered in time
 
 
+@pytest.mark.timeout(300)
 def test_two_replicas_on_postgresql_one_killed_mid_burst(suite, db_url):
     if db_url.startswith("sqlite"):
         pytest.skip("two replicas share a PostgreSQL database: runs where TEST_DATABASE_URL is set")
