@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -36,6 +37,7 @@ from bot.retro.models import RetroDocument
 from bot.retro.outline import Outline, outline
 
 log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)  # longer than any one write (a document is some twenty calls at 3 per second)
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,10 @@ def request(session: Session, incident: Incident, settings: Settings, *, now: da
     else:
         row.revision += 1
         row.as_of = now
+    if row.status != "pending":  # a pending row is due already, backing off, or being written (its lease holds)
+        row.next_attempt_at = utcnow()
     row.status = "pending"
     row.attempts = 0
-    row.next_attempt_at = utcnow()
     row.last_error = None
     session.add(row)
     session.flush()
@@ -150,11 +153,12 @@ def write_due(engine: Engine, settings: Settings, writer: DocWriter, *, now: dat
 
 
 def write_one(engine: Engine, settings: Settings, writer: DocWriter, row_id: int, *, now: datetime) -> None:
-    """One attempt at one document. Network calls run outside any database transaction."""
+    """One attempt at one document, if this process wins its lease (replicas share the database). Network calls run
+    outside any database transaction."""
     with Session(engine) as session:
-        row = session.get(RetroDocument, row_id)
-        if row is None or row.status != "pending":
+        if not _claim(session, row_id, now=now):
             return
+        row = session.get(RetroDocument, row_id)
         job = _Job(
             row.id,
             row.chat_id,
@@ -179,7 +183,19 @@ def write_one(engine: Engine, settings: Settings, writer: DocWriter, row_id: int
         log.exception("retro document for incident row %s failed", job.row_id)
         _failed(engine, settings, job, DocError(f"{type(exc).__name__}: {exc}", step="write", retryable=True), now=now)
         return
-    _written(engine, job, placed)
+    _written(engine, job, placed, now=now)
+
+
+def _claim(session: Session, row_id: int, *, now: datetime) -> bool:
+    """Take the row for `LEASE` (one writer at a time across processes); False when it is not due or taken. A
+    process that dies mid-write leaves the lease to run out, then another (or the restarted one) rebuilds."""
+    taken = session.execute(
+        sa.update(RetroDocument)
+        .where(RetroDocument.id == row_id, RetroDocument.status == "pending", RetroDocument.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE)
+    )
+    session.commit()
+    return taken.rowcount == 1
 
 
 def _place(engine: Engine, writer: DocWriter, job: _Job, *, now: datetime) -> Placed:
@@ -203,14 +219,16 @@ def _place(engine: Engine, writer: DocWriter, job: _Job, *, now: datetime) -> Pl
     return placed
 
 
-def _written(engine: Engine, job: _Job, placed: Placed) -> None:
+def _written(engine: Engine, job: _Job, placed: Placed, *, now: datetime) -> None:
     with Session(engine) as session:
         row = session.get(RetroDocument, job.row_id)
         row.written_revision = job.revision
         row.shared = True
         row.last_error = None
-        if row.revision == job.revision:  # no newer retro asked for meanwhile (else: stays pending, written again)
+        if row.revision == job.revision:
             row.status = "done"
+        else:  # a newer retro was asked for meanwhile: written again at once
+            row.next_attempt_at = now
         session.add(row)
         text = render(
             "retro/doc_ready", url=placed.url, title=job.title, updated=job.revision > 1, revision=job.revision

@@ -7,11 +7,13 @@ Everything goes through lark-oapi to the fake Open API on loopback, driven by th
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import contextmanager
 
 import pytest
 from sqlmodel import Session, select
 
+from bot.clock.now import utcnow
 from bot.core import db
 from bot.core.labels import SECTIONS
 from bot.retro.models import RetroDocument
@@ -187,9 +189,13 @@ def test_rate_limits_are_waited_out_and_calls_stay_within_three_per_second(db_ur
     assert len(creates(fake_feishu)) == 3  # answered 429 twice, then made once
     moments = [c.at for c in fake_feishu.calls[started:] if c.path.startswith(DOC_CALLS)]
     assert len(moments) >= 10
-    # Any four consecutive docs calls span at least about a second (3 calls/s, a little network jitter allowed).
-    assert min(b - a for a, b in zip(moments, moments[3:], strict=False)) > 0.9
-    assert doc_row(db_url).attempts == 0  # the 429s were absorbed by waiting, not by failing the attempt
+    # Any four consecutive docs calls span about a second or more (3 calls/s; arrival jitter on a busy machine allowed),
+    # and the whole write averages no more than 3 calls/s.
+    spans = [round(b - a, 3) for a, b in zip(moments, moments[3:], strict=False)]
+    assert min(spans) > 0.8, spans
+    assert (len(moments) - 1) / (moments[-1] - moments[0]) <= 3.05
+    row = doc_row(db_url)
+    assert row.attempts == 0, row.last_error  # the 429s were absorbed by waiting, not by failing the attempt
 
 
 def test_the_first_retro_lists_nothing_when_no_folder_is_configured(db_url, fake_feishu, clock):
@@ -200,3 +206,39 @@ def test_the_first_retro_lists_nothing_when_no_folder_is_configured(db_url, fake
         open_incident(group)
         group.say("ou_ceo", "/复盘")
     assert not fake_feishu.calls_to(DOCX) and not fake_feishu.documents
+
+
+def test_two_writers_at_the_same_moment_make_one_doc(db_url, fake_feishu, clock):
+    """Replicas share the database: the row's lease lets one of two writers that see it due at once go ahead."""
+    from bot.feishu.docs import FeishuDocs
+    from bot.incidents.models import Incident
+    from bot.retro import documents
+    from tests.support import feishu_settings
+
+    fake_feishu.doc_folders.add(FOLDER)
+    group = FeishuGroup(db_url, fake_feishu, clock, chat_id=CHAT)  # no folder: its own worker writes nothing
+    with serve(group.app) as url:
+        group.url = url
+        open_incident(group)
+    settings = feishu_settings(db_url, fake_feishu, feishu_doc_folder_token=FOLDER)
+    engine = db.make_engine(db_url)
+    with Session(engine) as session:
+        documents.request(session, session.exec(select(Incident)).one(), settings, now=clock.now)
+        session.commit()
+    row_id = doc_row(db_url).id
+    writer = FeishuDocs(fake_feishu.lark_client(), fake_feishu.app_id, FOLDER)
+    start = threading.Barrier(2)
+
+    def write() -> None:
+        start.wait()
+        documents.write_one(engine, settings, writer, row_id, now=utcnow())
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    engine.dispose()
+    assert len(creates(fake_feishu)) == 1
+    assert doc_row(db_url).status == "done"
+    assert_complete(fake_feishu, the_doc(fake_feishu))
