@@ -3,9 +3,10 @@
 The outline (`bot.retro.outline`) becomes docx blocks: a section heading is heading1 (block_type 3), a subheading
 heading2 (4), a paragraph text (2), a bullet (12), a quote italic text, a table (31) with its cells (32) each holding
 a text block, a chart an image (27) whose picture is uploaded afterwards (drive/v1/medias/upload_all, parent_type
-docx_image) and set with a replace_image patch. Each section is one `descendant` call (nested blocks in one write),
-so the document grows section by section; `rewrite` first deletes the body's children, so a retry or a restart after a
-crash rebuilds it whole. Tables are written at most `TABLE_ROWS` rows per table (the header repeated).
+docx_image) and set with a replace_image patch. Each section is one `descendant` call (nested blocks in one write;
+more past `MAX_BLOCKS`), so the document grows section by section; `rewrite` first deletes the body's children, so a
+retry or a restart after a crash rebuilds it whole. Tables are written at most `TABLE_ROWS` rows per table (the
+header repeated).
 
 Every call is paced to `CALLS_PER_SECOND` (Feishu: 3 calls/s per app, 3 edits/s per document); a 429 (99991400) is
 retried here after the gateway's `x-ogw-ratelimit-reset` or a doubling pause, `RATE_LIMIT_TRIES` times, then handed
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 CALLS_PER_SECOND = 3.0
 RATE_LIMIT_TRIES = 5
 TABLE_ROWS = 9  # rows per docx table written at once, header included
+MAX_BLOCKS = 1000  # blocks per nested write (Feishu's limit for documents/{id}/blocks/{id}/descendant)
 RATE_LIMITED = {99991400}
 MISSING_SCOPE = {99991672, 99991679}  # app scope not enabled / user scope not granted
 NO_PERMISSION = {1061004, 1770032, 1063002}  # forbidden: on the folder (drive), the document (docx), its members
@@ -163,7 +165,8 @@ class FeishuDocs:
     def _append(
         self, document_id: str, heading: str | None, blocks: tuple[OutlineBlock, ...], *, token: str
     ) -> list[tuple[str, Chart]]:
-        """One section as one nested write at the end of the body; returns its image blocks' real ids."""
+        """One section as nested writes at the end of the body (one call unless it passes `MAX_BLOCKS`); returns its
+        image blocks' real ids."""
         tree = _Tree()
         top = [tree.text(HEADING1, heading)] if heading else []
         charts: dict[str, Chart] = {}
@@ -176,6 +179,18 @@ class FeishuDocs:
                 top += tree.tables(block)
             else:
                 top.append(tree.paragraph(block))
+        real: dict[str, str] = {}
+        for number, batch in enumerate(_batches([(t, tree.subtree(t)) for t in top])):
+            real |= self._descendants(
+                document_id,
+                [t for t, _ in batch],
+                [b for _, tree_blocks in batch for b in tree_blocks],
+                token=f"{token}.{number}",
+            )
+        return [(real[temp], chart) for temp, chart in charts.items() if temp in real]
+
+    def _descendants(self, document_id: str, top: list[str], blocks: list[dict], *, token: str) -> dict[str, str]:
+        """One nested write at the end of the body; temporary ids → real ones."""
         request = (
             CreateDocumentBlockDescendantRequest.builder()
             .document_id(document_id)
@@ -186,14 +201,13 @@ class FeishuDocs:
                 CreateDocumentBlockDescendantRequestBody.builder()
                 .children_id(top)
                 .index(-1)
-                .descendants([Block(b) for b in tree.blocks])
+                .descendants([Block(b) for b in blocks])
                 .build()
             )
             .build()
         )
         data = self._call(lambda: self.client.docx.v1.document_block_descendant.create(request), "write").data
-        real = {r.temporary_block_id: r.block_id for r in data.block_id_relations or []}
-        return [(real[temp], chart) for temp, chart in charts.items() if temp in real]
+        return {r.temporary_block_id: r.block_id for r in data.block_id_relations or []}
 
     def _set_image(self, document_id: str, block_id: str, chart: Chart) -> None:
         upload = (
@@ -265,11 +279,34 @@ def _reset_seconds(response: Any) -> float | None:
         return None
 
 
+def _batches(items: list[tuple[str, list[dict]]]) -> list[list[tuple[str, list[dict]]]]:
+    """Top-level blocks (each with its subtree) grouped in order so that no write carries more than `MAX_BLOCKS`."""
+    batches: list[list[tuple[str, list[dict]]]] = []
+    size = MAX_BLOCKS
+    for top, blocks in items:
+        if size + len(blocks) > MAX_BLOCKS:
+            batches.append([])
+            size = 0
+        batches[-1].append((top, blocks))
+        size += len(blocks)
+    return batches
+
+
 class _Tree:
     """Blocks of one nested write, with temporary ids (`b1`, `b2` …) the server maps to real ones."""
 
     def __init__(self) -> None:
         self.blocks: list[dict[str, Any]] = []
+
+    def subtree(self, block_id: str) -> list[dict[str, Any]]:
+        """The block and everything under it, parents first."""
+        by_id = {b["block_id"]: b for b in self.blocks}
+        found, todo = [], [block_id]
+        while todo:
+            block = by_id[todo.pop(0)]
+            found.append(block)
+            todo += block.get("children") or []
+        return found
 
     def add(self, block: dict[str, Any]) -> str:
         block_id = f"b{len(self.blocks) + 1}"

@@ -28,6 +28,7 @@ CODE_MISSING_SCOPE = 99991672  # the app has not enabled a scope the API needs
 PAGE, TEXT, TABLE, TABLE_CELL, IMAGE = 1, 2, 31, 32, 27
 _TEXT_FIELDS = {2: "text", 3: "heading1", 4: "heading2", 5: "heading3", 12: "bullet", 13: "ordered", 15: "quote"}
 _DOCS = "/open-apis/docx/v1/documents"
+MAX_DESCENDANTS = 1000  # blocks per nested write
 
 
 @dataclass
@@ -283,6 +284,8 @@ def _invalid(top: list[str], by_temp: dict[str, dict[str, Any]]) -> str:
     """Why a descendant write is malformed ("" when it is not)."""
     if not top or any(t not in by_temp for t in top):
         return "children_id must name descendants"
+    if len(by_temp) > MAX_DESCENDANTS:
+        return f"at most {MAX_DESCENDANTS} descendants per call"
     for temp, block in by_temp.items():
         kids = block.get("children") or []
         if any(k not in by_temp for k in kids):
