@@ -131,12 +131,21 @@ def router(settings: Settings, dispatcher: lark.EventDispatcherHandler) -> APIRo
             events.keys(data)
         except events.MalformedEvent as exc:
             return JSONResponse({"msg": str(exc)}, status_code=400)
+        store = getattr(dispatcher, "store_envelope", None)
+        event_id = (data.get("header") or {}).get("event_id") if isinstance(data.get("header"), dict) else None
+        if event_type != events.CARD_ACTION and store is not None:
+            # Verified and decrypted above: stored as is (lark-oapi would decrypt and map it a second time).
+            try:
+                await run_in_threadpool(store, data)
+            except Exception as exc:
+                log.error("event %s not stored (%s); Feishu will retry", event_id, type(exc).__name__)
+                return JSONResponse(NOT_STORED, status_code=500)
+            return JSONResponse({"msg": "success"})
         # Starlette's Headers keep case-insensitive lookup, which lark-oapi's signature check needs.
         raw_request = lark.RawRequest()
         raw_request.uri = str(request.url.path)
         raw_request.headers = request.headers
         raw_request.body = raw
-        event_id = (data.get("header") or {}).get("event_id") if isinstance(data.get("header"), dict) else None
         try:
             result = await run_in_threadpool(dispatcher.do, raw_request)
         except Exception as exc:
