@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from bench.webhook import ENCRYPT_KEY, VERIFICATION_TOKEN, Batch, verify
+from bench.webhook import ENCRYPT_KEY, VERIFICATION_TOKEN, Batch, slow_fake_class, verify
 from bot.clock.now import utcnow
 from bot.core.db import make_engine
 from tests.fakes.feishu_webhook import signed_headers
@@ -123,6 +123,68 @@ class Feishu:
                     self.stats.unacked += 1
                 return
             time.sleep(min(1.0, 0.05 * 2**attempt))  # Feishu waits longer between retries; the order is the same
+
+
+# ----- the Open API -------------------------------------------------------------------------------
+
+
+def start_fake():
+    """bench/webhook.py's fake Open API (sends can be slowed with `send_delay`) that also notices when a send to a
+    chat begins while a different send to the same chat is still in flight: then their order in the chat is up to
+    the network, whatever the fake records (`overlaps`, per chat)."""
+    from tests.fakes.feishu_openapi import reset_lark_token_cache
+
+    class WatchedFake(slow_fake_class()):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.overlaps: Counter = Counter()
+            self.known_chats: dict[str, str] = {}  # message id → chat id of the events the scenario sends
+            self._in_flight: dict[str, set[str]] = {}
+            self._watch = threading.Lock()
+
+        def _dispatch(self, call):
+            chat, uuid = self._send_of(call)
+            if chat is None:
+                return super()._dispatch(call)
+            with self._watch:
+                flying = self._in_flight.setdefault(chat, set())
+                if flying - {uuid}:
+                    self.overlaps[chat] += 1
+                flying.add(uuid)
+            try:
+                return super()._dispatch(call)
+            finally:
+                with self._watch:
+                    flying.discard(uuid)
+
+        def _chat_of(self, message_id: str) -> str | None:
+            return self.known_chats.get(message_id) or super()._chat_of(message_id)
+
+        def _send_of(self, call) -> tuple[str | None, str]:
+            body = call.json or {}
+            if call.method != "POST" or not call.path.startswith("/open-apis/im/v1/messages"):
+                return None, ""
+            if call.path.endswith("/reply"):
+                return self._chat_of(call.path.split("/")[-2]), str(body.get("uuid"))
+            if call.path.rstrip("/") == "/open-apis/im/v1/messages" and call.query.get("receive_id_type") == "chat_id":
+                return body.get("receive_id"), str(body.get("uuid"))
+            return None, ""
+
+    reset_lark_token_cache()
+    return WatchedFake().start()
+
+
+def message_chats(batch: Batch) -> dict[str, str]:
+    """Message id → chat id of each event in the batch (read back from the encrypted bodies)."""
+    import json
+
+    from lark_oapi.core.utils import AESCipher
+
+    cipher, chats = AESCipher(ENCRYPT_KEY), {}
+    for body in batch.bodies:
+        message = json.loads(cipher.decrypt_str(json.loads(body)["encrypt"]))["event"]["message"]
+        chats[message["message_id"]] = message["chat_id"]
+    return chats
 
 
 # ----- the bot in this process ----------------------------------------------------------------------
@@ -267,9 +329,12 @@ def check(db_url: str, prefix: str, batch: Batch, fake) -> dict[str, Any]:
     try:
         with engine.connect() as conn:
             pattern = {"p": f"ev_{prefix}_%"}
-            accepted = dict(
-                conn.execute(sa.text("SELECT message_id, id FROM inbox_event WHERE event_id LIKE :p"), pattern).all()
-            )
+            accepted = {
+                message_id: (row_id, chat_id)
+                for message_id, row_id, chat_id in conn.execute(
+                    sa.text("SELECT message_id, id, chat_id FROM inbox_event WHERE event_id LIKE :p"), pattern
+                )
+            }
             sends = conn.execute(
                 sa.text("SELECT uuid, attempts FROM outbox_message WHERE source_event_id LIKE :p"), pattern
             ).all()
@@ -279,13 +344,11 @@ def check(db_url: str, prefix: str, batch: Batch, fake) -> dict[str, Any]:
     by_chat: dict[str, list[int]] = {}
     notices: Counter = Counter()
     for message in sent:
-        chat = message.get("chat_id") or ""
-        if not chat.startswith(f"oc_{prefix}_"):
-            continue
-        if message.get("reply_to") in accepted:
-            by_chat.setdefault(chat, []).append(accepted[message["reply_to"]])
-        elif message.get("msg_type") == "text" and message["content"].get("text", "").startswith(DELAY_NOTICE):
-            notices[chat] += 1
+        if message.get("reply_to") in accepted:  # a reply: its chat is the chat of the message it answers
+            row_id, chat = accepted[message["reply_to"]]
+            by_chat.setdefault(chat, []).append(row_id)
+        elif (message.get("chat_id") or "").startswith(f"oc_{prefix}_") and message["msg_type"] == "text":
+            notices[message["chat_id"]] += message["content"].get("text", "").startswith(DELAY_NOTICE)
     found["failed_send_attempts"] = sum(attempts for _, attempts in sends)
     # A send whose success was never recorded (a kill, a refused commit) goes out again under the same uuid, and
     # Feishu shows it once: how often that happened.
@@ -293,6 +356,10 @@ def check(db_url: str, prefix: str, batch: Batch, fake) -> dict[str, Any]:
         (call.json or {}).get("uuid") for call in fake.calls_to("/open-apis/im/v1/messages", method="POST")
     )
     found["sends_repeated_same_uuid"] = sum(1 for uuid, _ in sends if posted[uuid] > 1)
+    found["concurrent_sends_same_chat"] = sum(
+        n for chat, n in getattr(fake, "overlaps", {}).items() if chat and chat.startswith(f"oc_{prefix}_")
+    )
+    found["chats_with_replies"] = len(by_chat)
     found["chats_out_of_order"] = sorted(chat for chat, ids in by_chat.items() if ids != sorted(ids))
     found["delay_notices"] = sum(notices.values())
     found["chats_told_twice"] = sorted(chat for chat, n in notices.items() if n > 1)
@@ -317,6 +384,11 @@ def problems_of(found: dict[str, Any], delivery: Delivery) -> list[str]:
         problems.append(f"duplicated: {found['help_replied_twice']} /help answered twice")
     if found["chats_out_of_order"]:
         problems.append(f"out of order: replies in {len(found['chats_out_of_order'])} chats")
+    if found["concurrent_sends_same_chat"]:
+        problems.append(
+            f"out of order possible: {found['concurrent_sends_same_chat']} times a send to a chat began while "
+            "another send to the same chat was in flight"
+        )
     if found["chats_told_twice"]:
         problems.append(f"duplicated: the 网络恢复 notice twice in {len(found['chats_told_twice'])} chats")
     return problems

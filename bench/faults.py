@@ -3,26 +3,16 @@
 that no acknowledged event was lost, none processed twice, no reply shown twice, and each chat's replies came in
 the order the bot accepted its events.
 
-Scenarios (each on its own database, events spread over several chats, 20 % of them ``/help``):
-
-- ``redelivery``: every event delivered three times, the copies shuffled and concurrent;
-- ``sigkill``: a real ``crisisbot serve`` process SIGKILLed mid-burst after N acknowledgements, restarted on the
-  same database, again (``--kill-at``), while Feishu keeps redelivering what was not acknowledged;
-- ``outage_45s`` and ``outage_2h``: the Open API answers 500, then 429 (rate limit) for 45 s / 2 hours of the
-  bot's clock (a wall clock plus an offset that the scenario advances: two hours pass at once) while events
-  keep arriving; replies wait in the outbox, retried with capped backoff, and go out in order once it is back;
-- ``db_locked``, ``db_readonly``, ``db_full`` (SQLite): mid-burst another connection holds the write lock, or
-  every connection of the bot becomes query-only, or the file may not grow; events arriving meanwhile are
-  refused (500) or not answered within 3 s, so Feishu delivers them again; then the fault is lifted;
-- ``replicas`` (PostgreSQL, with ``--database-url``): two ``crisisbot serve`` processes behind a load balancer
-  (each request to either one, every event delivered twice), one SIGKILLed mid-burst, the other carries on.
+Scenarios, each on its own database (bench/README.md says what each one does): ``redelivery`` (every event three
+times), ``sigkill`` (a real ``crisisbot serve`` killed mid-burst after N acks, ``--kill-at``, and restarted),
+``outage_45s`` / ``outage_2h`` (Open API 500 then 429 on a movable clock), ``db_locked`` / ``db_readonly`` /
+``db_full`` (SQLite refusing writes mid-burst), ``replicas`` (two processes on one PostgreSQL, ``--database-url``).
 
     python bench/faults.py                                  # full sizes, every scenario that applies
     python bench/faults.py --only sigkill,outage_2h
     python bench/faults.py --database-url postgresql://postgres@127.0.0.1:5432/scratch   # adds `replicas`
 
-Prints one line per scenario and exits 1 on any loss, duplicate or disorder. tests/faults/ runs the same
-scenarios with small sizes.
+Prints one line per scenario; exits 1 on any loss, duplicate or disorder (tests/faults/: the same, small).
 """
 
 from __future__ import annotations
@@ -55,12 +45,14 @@ from bench.fault_driver import (  # noqa: E402
     check,
     idle,
     let_outbox_try,
+    message_chats,
     problems_of,
     replies_seen,
     sqlite_fault,
+    start_fake,
     wait_for,
 )
-from bench.webhook import build_events, slow_fake_class, start_app  # noqa: E402
+from bench.webhook import build_events, start_app  # noqa: E402
 
 HELP_EVERY = 5  # every fifth event is a /help: 20 % of the events expect exactly one reply
 RATE_LIMITED = 99991400  # Feishu's "too many requests" code (HTTP 429)
@@ -116,25 +108,29 @@ class Result:
     def line(self) -> str:
         f, d = self.found, self.delivery
         refused = ", ".join(f"{k}×{v}" for k, v in sorted(d.refused.items())) or "none"
-        notes = "; ".join(f"{k} {v}" for k, v in self.notes.items())
-        return (
-            f"{self.name:<12} {'OK' if self.ok else 'FAILED':<6} events {f['events_stored']}/{f['events_sent']} "
-            f"stored once (missing {f['events_missing']}, twice {f['events_stored_twice']}), inbox "
-            f"{dict(f['inbox_status'])}; /help answered once {f['help_replied_once']}/{f['help_sent']} (missing "
-            f"{f['help_missing_reply']}, twice {f['help_replied_twice']}); chats out of order "
-            f"{len(f['chats_out_of_order'])}; failed sends retried {f['failed_send_attempts']}, sends repeated under "
-            f"their uuid {f['sends_repeated_same_uuid']}, events retried {f['inbox_retried']}; 网络恢复 notices "
-            f"{f['delay_notices']}; requests {d.requests}, "
-            f"acks {d.acked}, not acknowledged and redelivered: {refused}; {self.seconds:.1f}s"
-            + (f"; {notes}" if notes else "")
-            + "".join(f"\n    PROBLEM: {p}" for p in self.problems)
-        )
+        parts = [
+            f"{self.name:<12} {'OK' if self.ok else 'FAILED':<6} events {f['events_stored']}/{f['events_sent']} stored "
+            f"once (missing {f['events_missing']}, twice {f['events_stored_twice']}), inbox {dict(f['inbox_status'])}",
+            f"/help answered once {f['help_replied_once']}/{f['help_sent']} (missing {f['help_missing_reply']}, "
+            f"twice {f['help_replied_twice']})",
+            f"chats out of order {len(f['chats_out_of_order'])} of {f['chats_with_replies']}, sends to one chat in "
+            f"flight together {f['concurrent_sends_same_chat']}",
+            f"failed sends retried {f['failed_send_attempts']}, sends repeated under their uuid "
+            f"{f['sends_repeated_same_uuid']}, events retried {f['inbox_retried']}, "
+            f"网络恢复 notices {f['delay_notices']}",
+            f"requests {d.requests}, acks {d.acked}, not acknowledged and redelivered: {refused}",
+            f"{self.seconds:.1f}s",
+            *(f"{k} {v}" for k, v in self.notes.items()),
+        ]
+        return "; ".join(parts) + "".join(f"\n    PROBLEM: {p}" for p in self.problems)
 
 
 def _events(suite: Suite, tag: str, n: int | None = None, seed: int = 1):
     prefix = f"{suite.run_id}{tag}"
     n = suite.sizes.events if n is None else n
-    return prefix, build_events(prefix, n, help_every=HELP_EVERY, chats=suite.sizes.chats, seed=seed)
+    batch = build_events(prefix, n, help_every=HELP_EVERY, chats=suite.sizes.chats, seed=seed)
+    suite.fake.known_chats.update(message_chats(batch))  # replies name the message they answer, not the chat
+    return prefix, batch
 
 
 def _settle(url: str, suite: Suite, batch) -> None:
@@ -258,19 +254,26 @@ def db_fault(suite: Suite, kind: str) -> Result:
 
 
 def replicas(suite: Suite) -> Result:
-    """Two processes on one PostgreSQL behind a load balancer; one is SIGKILLed half-way."""
+    """Two processes on one PostgreSQL behind a load balancer, every event delivered twice. First half: slow sends
+    (300 ms), so chats have a backlog both outboxes work on; then fast sends, and one replica is SIGKILLed."""
     assert suite.postgres is not None, "replicas needs PostgreSQL (--database-url)"
     started, db_url = time.monotonic(), suite.postgres("replicas")
     prefix, batch = _events(suite, "p")
-    suite.fake.send_delay = 0.02  # sends take a moment: both outboxes are busy with the same chats at once
+    half = len(batch.bodies) // 2
+    first_help = {m for m in batch.help_message_ids if int(m.rsplit("_", 1)[1]) < half}
     servers = [start_app(suite.dir("replicas/a"), suite.fake, db_url)]  # the first start migrates the database
     servers.append(start_app(suite.dir("replicas/b"), suite.fake, db_url))
     live = list(servers)
     rng = random.Random(7)
     try:
         feishu = Feishu(lambda: rng.choice(live).url, concurrency=suite.sizes.concurrency)
-        feishu.send(batch.bodies, copies=2)
-        wait_for(lambda: feishu.acked >= len(batch.bodies), suite.sizes.settle_s, "half of the acknowledgements")
+        suite.fake.send_delay = 0.3
+        feishu.send(batch.bodies[:half], copies=2).wait()
+        wait_for(lambda: first_help <= {m.get("reply_to") for m in suite.fake.sent_messages}, 120, "first replies")
+        suite.fake.send_delay = 0.0
+        overlaps = Counter(suite.fake.overlaps)  # a dead replica's last request may still be in flight: not counted
+        feishu.send(batch.bodies[half:], copies=2)
+        wait_for(lambda: feishu.acked >= 3 * half, suite.sizes.settle_s, "half of the second half acknowledged")
         os.kill(servers[0].proc.pid, signal.SIGKILL)
         live.remove(servers[0])  # the load balancer's health check takes it out
         servers[0].proc.wait(10)
@@ -281,7 +284,20 @@ def replicas(suite: Suite) -> Result:
         suite.fake.send_delay = 0.0
         for server in servers:
             server.stop()
-    return _result("replicas", suite, db_url, prefix, batch, delivery, started, killed_replica_at_acks=killed_at)
+    around_kill = sum(suite.fake.overlaps.values()) - sum(overlaps.values())
+    suite.fake.overlaps.clear()
+    suite.fake.overlaps.update(overlaps)
+    return _result(
+        "replicas",
+        suite,
+        db_url,
+        prefix,
+        batch,
+        delivery,
+        started,
+        killed_replica_at_acks=killed_at,
+        sends_in_flight_together_around_the_kill=around_kill,
+    )
 
 
 SCENARIOS: dict[str, Callable[[Suite], Result]] = {
@@ -294,13 +310,6 @@ SCENARIOS: dict[str, Callable[[Suite], Result]] = {
     "db_full": lambda suite: db_fault(suite, "full"),
     "replicas": replicas,
 }
-
-
-def start_fake():
-    from tests.fakes.feishu_openapi import reset_lark_token_cache
-
-    reset_lark_token_cache()
-    return slow_fake_class()().start()
 
 
 def main(argv: list[str] | None = None) -> int:
