@@ -60,6 +60,7 @@ MAX_BLOCKS = 1000  # blocks per nested write (Feishu's limit for documents/{id}/
 RATE_LIMITED = {99991400}
 MISSING_SCOPE = {99991672, 99991679}  # app scope not enabled / user scope not granted
 NO_PERMISSION = {1061004, 1770032, 1063002}  # forbidden: on the folder (drive), the document (docx), its members
+NOT_FOUND = {1770002, 1770003}  # docx: the document (or block) not found / deleted
 RETRYABLE = {1000, 1001, 1500, 1504, 2200, 99991401, 1061045}  # server busy / internal errors
 
 HEADING1, HEADING2, TEXT, BULLET, IMAGE, TABLE, TABLE_CELL = 3, 4, 2, 12, 27, 31, 32
@@ -266,6 +267,8 @@ class FeishuDocs:
             if code in MISSING_SCOPE or code in NO_PERMISSION:
                 denied = "share" if step == "share" else "scope" if code in MISSING_SCOPE else "folder"
                 raise DocError(detail, step=step, code=code, denied=denied, needs=DOCS_STEP[step])
+            if code in NOT_FOUND and step == "write":
+                raise DocError(detail, step=step, code=code, gone=True)
             raise DocError(detail, step=step, code=code, retryable=status >= 500 or code in RETRYABLE)
         raise DocError(f"{step}: gave up", step=step, retryable=True)
 

@@ -63,6 +63,7 @@ class DocError(Exception):
         retry_after: float | None = None,
         denied: str | None = None,
         needs: str = "",
+        gone: bool = False,
     ) -> None:
         super().__init__(message)
         self.step = step
@@ -70,6 +71,7 @@ class DocError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.denied = denied
+        self.gone = gone  # the recorded document no longer exists (deleted on the platform): make a new one
         self.needs = needs  # the platform's name of the permission to grant, when it knows
 
 
@@ -244,7 +246,12 @@ def _failed(engine: Engine, settings: Settings, job: _Job, exc: DocError, *, now
     with Session(engine) as session:
         row = session.get(RetroDocument, job.row_id)
         row.last_error = str(exc)[-2000:]
-        if exc.denied:
+        if exc.gone and row.document_id and row.attempts + 1 < settings.outbox_max_attempts:
+            log.warning("retro document %s is gone (code %s); a new one is made", row.document_id, exc.code)
+            row.document_id, row.url, row.create_started_at, row.shared = None, "", None, False
+            row.attempts += 1
+            row.next_attempt_at = now
+        elif exc.denied:
             row.status = "blocked"
             log.warning("retro document refused (%s, step %s, code %s): %s", exc.denied, exc.step, exc.code, exc)
             text = render("retro/doc_denied", reason=exc.denied, needs=exc.needs, code=exc.code)

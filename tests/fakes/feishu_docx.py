@@ -80,6 +80,11 @@ class DocxEndpoints(ImEndpoints):
         with self._lock:
             self._doc_faults.clear()
 
+    def delete_document(self, document_id: str) -> None:
+        """Someone deleted the document in Feishu: every call about it now answers 1770002 not found."""
+        with self._lock:
+            self.documents.pop(document_id)
+
     def docs_in(self, folder: str) -> list[str]:
         with self._lock:
             return [d for d, doc in self.documents.items() if doc["folder"] == folder]

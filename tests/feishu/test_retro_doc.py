@@ -165,6 +165,22 @@ def test_a_crash_between_block_writes_then_a_restart_leaves_one_complete_doc(db_
     assert_complete(fake_feishu, document_id)
 
 
+def test_a_doc_deleted_in_feishu_is_made_again_at_the_next_retro(db_url, fake_feishu, clock):
+    fake_feishu.doc_folders.add(FOLDER)
+    with running(db_url, fake_feishu, clock) as group:
+        open_incident(group)
+        group.say("ou_ceo", "/复盘")
+        assert wait_until(lambda: doc_row(db_url).status == "done")
+        first = the_doc(fake_feishu)
+        fake_feishu.delete_document(first)
+        group.say("ou_ceo", "/复盘")
+        assert wait_until(lambda: doc_row(db_url).status == "done" and doc_row(db_url).document_id != first)
+        second = the_doc(fake_feishu)
+        assert wait_until(lambda: len(link_lines(group, listed_url(fake_feishu, second))) == 1)
+    assert_complete(fake_feishu, second)
+    assert {"member_type": "openchat", "member_id": CHAT, "perm": "view"} in fake_feishu.doc_members[second]
+
+
 def test_a_create_whose_answer_was_lost_is_found_again_not_made_twice(db_url, fake_feishu, clock):
     fake_feishu.doc_folders.add(FOLDER)
     fake_feishu.lose_replies(1, "/open-apis/docx/v1/documents")  # the create happens; its answer never arrives
