@@ -172,7 +172,15 @@ def write_one(engine: Engine, settings: Settings, writer: DocWriter, row_id: int
             row.create_started_at is not None,
             row.shared,
         )
-        doc = outline(session, session.get(Incident, row.incident_id), settings, now=as_utc(row.as_of))
+        try:
+            doc = outline(session, session.get(Incident, row.incident_id), settings, now=as_utc(row.as_of))
+        except Exception as exc:  # the retro could not be compiled (a broken playbook folder …): retried, logged
+            log.exception("retro document for incident row %s: the retro could not be compiled", job.row_id)
+            doc = None
+            failure = DocError(f"{type(exc).__name__}: {exc}", step="compile", retryable=True)
+    if doc is None:
+        _failed(engine, settings, job, failure, now=now)
+        return
     try:
         placed = _place(engine, writer, job, now=now)
         writer.rewrite(placed.document_id, doc, attempt=f"{job.row_id}.{job.revision}.{job.attempts}")
