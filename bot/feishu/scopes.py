@@ -58,7 +58,8 @@ def check_lines(settings: Settings) -> list[str]:
     say = environment().get_template("cli/scopes.j2").module
     features = needed(settings)
     if not features:
-        return [str(say.sandbox()).strip()]
+        ignored = [name for name, on in (("FEISHU_DOC_FOLDER_TOKEN", settings.feishu_doc_folder_token),) if on]
+        return [str(say.sandbox(ignored=ignored)).strip()]
     lines = [str(say.heading()).strip()]
     lines += [str(say.feature(key=f.key, scopes=", ".join(f.scopes))).rstrip() for f in features]
     return lines

@@ -36,3 +36,4 @@ def test_the_sandbox_needs_no_scopes(tmp_path):
     result = run_cli(["check"], tmp_path, FEISHU_DOC_FOLDER_TOKEN="fldcn_x")
     assert result.returncode == 0, result.stderr
     assert not any(scope in result.stdout for scope in ("im:message", *DOC_SCOPES))
+    assert "FEISHU_DOC_FOLDER_TOKEN" in result.stdout  # said to have no effect there
