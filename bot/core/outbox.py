@@ -140,6 +140,9 @@ def deliver_due(
                 part.failed += 1
                 part.shorten(policy.base / 2)
                 break
+            elif outcome == "skipped":  # another process is sending it: the chat's later messages wait behind it
+                part.shorten(0.1)
+                break
         if part.sent and policy.late is not None and _notice_delays(engine, chat_id, late=policy.late):
             part.shorten(0)
         return part

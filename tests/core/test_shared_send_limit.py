@@ -4,6 +4,7 @@ one chat of the fake Feishu, and no second there holds more than 5 of them."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.core import outbox
@@ -92,3 +93,42 @@ def test_the_app_wide_cap_is_shared_too(db_url, fake_feishu):
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def test_a_chat_waits_while_another_server_sends_its_next_message(db_url, fake_feishu):
+    """Order across servers: when the chat's next message is locked by another server's send, this server sends none
+    of the chat's later ones meanwhile (they would overtake it); other chats go on."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's")
+    runtime = make_runtime(db_url, fake_feishu)
+    with Session(runtime.engine) as session:
+        outbox.enqueue(session, [Outbound(chat_id=BUSY, text="第一条"), Outbound(chat_id=BUSY, text="第二条")])
+        outbox.enqueue(session, [Outbound(chat_id="oc_quiet", text="另一个群")])
+        session.commit()
+    other_server = runtime.engine.connect()
+    try:
+        first = other_server.execute(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.chat_id == BUSY)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        assert first is not None
+        outbox.deliver_due(runtime.engine, runtime.messenger, rate=runtime.rate, policy=runtime.retry_policy)
+        assert send_times(fake_feishu, BUSY) == []
+        assert len(send_times(fake_feishu, "oc_quiet")) == 1
+    finally:
+        other_server.rollback()
+        other_server.close()
+    assert wait_until(
+        lambda: (
+            outbox.deliver_due(runtime.engine, runtime.messenger, rate=runtime.rate, policy=runtime.retry_policy)
+            is not None
+            and all_sent(runtime)
+        ),
+        timeout=20,
+    )
+    texts = [m["content"]["text"] for m in fake_feishu.sent_messages if m["chat_id"] == BUSY]
+    assert texts == ["第一条", "第二条"]
+    runtime.engine.dispose()
