@@ -24,6 +24,7 @@ class ServedBot:
     port: int
     log_file: Path
     http: httpx.Client
+    pid: int = 0  # the server process
 
     @property
     def url(self) -> str:
@@ -59,7 +60,7 @@ def served_bot(tmp_path: Path, *args: str, **env: str) -> Iterator[ServedBot]:
             stderr=subprocess.STDOUT,
         )
     with httpx.Client(timeout=10) as http:
-        bot = ServedBot(port=port, log_file=log_file, http=http)
+        bot = ServedBot(port=port, log_file=log_file, http=http, pid=proc.pid)
 
         def healthy() -> bool:
             assert proc.poll() is None, f"crisisbot serve exited with {proc.returncode}:\n{bot.log()}"
