@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from bot.scheduling.scheduler import Scheduler
 from bot.timeline import evidence, refine
 
 log = logging.getLogger(__name__)
+FOLLOW_SECONDS = 0.25  # the sweep and the evidence, refine and tasks workers follow processing this often at most
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Runtime:
     rate: SharedSendRate = field(init=False)
     send_pool: ThreadPoolExecutor = field(init=False)
     _sweeping: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _followers_due: bool = field(init=False, default=False)
+    _followed_at: float = field(init=False, default=float("-inf"))
 
     def __post_init__(self) -> None:
         self.acks = AckGate()
@@ -97,11 +101,21 @@ class Runtime:
         done = self.processor.process_due(limit=batch)
         if done:
             self.outbox_worker.wake()
+            self._followers_due = True
+        pause = 0 if done >= batch else None
+        if self._followers_due:
+            # The sweep and the slower workers follow processing at most every FOLLOW_SECONDS: woken after every
+            # pass, a steady stream of events kept the sweep running back to back (a sixth of the CPU at 200/s).
+            wait = self._followed_at + FOLLOW_SECONDS - time.monotonic()
+            if wait > 0:
+                return 0 if pause == 0 else wait
+            self._followers_due = False
+            self._followed_at = time.monotonic()
             self.evidence_worker.wake()
             self.refine_worker.wake()
             self.tasks_worker.wake()
             self.scheduler.sweep_soon()
-        return 0 if done >= batch else None
+        return pause
 
     def _outbox_pass(self) -> float | None:
         result = outbox.deliver_due(
