@@ -35,6 +35,7 @@ from lark_oapi.api.task.v2 import (
 )
 
 from bot.feishu.client import INVALID_TOKEN_CODES, RATE_LIMIT_CODES, RETRYABLE_CODES, clear_token_cache
+from bot.feishu.scopes import TASKS
 from bot.followups.task_mirror import ListSpec, MirrorDenied, MirrorError, TaskGone, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def _error(response: Any, what: str) -> MirrorError:
     status = getattr(response.raw, "status_code", 200) if response.raw is not None else 200
     detail = f"{what}: HTTP {status}, code {code}: {response.msg}"
     if code in SCOPE_CODES or code in PERMISSION_CODES:
-        return MirrorDenied(detail, code=code, scope_missing=code in SCOPE_CODES)
+        return MirrorDenied(detail, code=code, scope_missing=code in SCOPE_CODES, needs="、".join(TASKS.scopes))
     if code in NOT_FOUND_CODES:
         return TaskGone(detail, code=code)
     if status == 429 or code in RATE_LIMIT_CODES:

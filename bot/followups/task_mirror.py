@@ -39,9 +39,10 @@ class MirrorDenied(MirrorError):
     """The app lacks a scope or the permission for this call (`scope_missing`: the app's scopes; otherwise the
     permission on the task or list). Nothing changes until an admin fixes it; told to the group once."""
 
-    def __init__(self, message: str, *, code: int, scope_missing: bool) -> None:
+    def __init__(self, message: str, *, code: int, scope_missing: bool, needs: str = "") -> None:
         super().__init__(message, code=code, retryable=False)
         self.scope_missing = scope_missing
+        self.needs = needs  # the platform's names of the scopes to grant, when a scope is missing
 
 
 class TaskGone(MirrorError):

@@ -310,7 +310,14 @@ def _refused(engine: Engine, work: Work, denied: MirrorDenied, *, now: datetime)
         row.next_try_at, row.last_error = now + DENIED_RETRY, str(denied)[-2000:]
         if row.denied_code != denied.code and item is not None:
             row.denied_code = denied.code
-            text = say("action_task_refused", item=item, op=work.op, code=denied.code, scope=denied.scope_missing)
+            text = say(
+                "action_task_refused",
+                item=item,
+                op=work.op,
+                code=denied.code,
+                scope=denied.scope_missing,
+                needs=denied.needs,
+            )
             outbox.enqueue(
                 session,
                 [Outbound(chat_id=item.chat_id, text=text)],

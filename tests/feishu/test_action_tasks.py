@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core import db
+from bot.feishu.scopes import TASKS
 from bot.feishu.tasks import FeishuTaskMirror
 from bot.followups.models import ActionItem, ItemTask
 from bot.followups.task_mirror import MirrorDenied, MirrorError, TaskGone, TaskSpec
@@ -196,6 +197,7 @@ def test_a_missing_scope_is_one_chinese_line_and_changes_nothing_else(group, cap
     assert wait_until(lambda: any("99991672" in t for t in group.texts()))
     [line] = [t for t in group.texts() if "99991672" in t]
     assert f"#{item.id}" in line and "权限" in line and "\n" not in line
+    assert all(scope in line for scope in TASKS.scopes)  # the scopes to grant, as `crisisbot check` lists them
     assert any("99991672" in r.getMessage() for r in caplog.records)
     assert group.fake.tasks == [] and group.fake.tasklists == []
     [now] = items(group.db_url)
