@@ -242,7 +242,7 @@ def compute(
         ],
         "root_causes": root_causes(entries),
         "findings": found,
-        "verdict_pending": verdict_pending(listed, reference, tz, found),
+        "verdict_pending": verdict_pending(listed, reference, tz, found, closed=closed is not None),
         "actions": [actions.as_retro(item, names) for item in actions.for_incident(incident.id, session=session)],
         "next_review_at": clock.iso(next_review(reference, tz, cadence)),
         "timeline": [

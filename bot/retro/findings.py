@@ -228,6 +228,7 @@ def findings(
             segment=name,
             share=percent(unresolved.share),
             demands="、".join(f"“{demand}”" for demand, _ in unresolved.demands),
+            stated=bool(statements),
         )
         losses.append(finding("loss", "segment_demands_unresolved", text, proof))
 
@@ -286,7 +287,7 @@ def kol_effects(
 
 
 def verdict_pending(
-    listed: Sequence[ListedStep], reference: datetime, tz: ZoneInfo, found: Sequence[dict]
+    listed: Sequence[ListedStep], reference: datetime, tz: ZoneInfo, found: Sequence[dict], *, closed: bool = True
 ) -> str | None:
     """The line the report shows when no step was due at the close (or now): how the team responded has no verdict
     yet, whatever else was lost — never “no losses”. None otherwise."""
@@ -300,4 +301,5 @@ def verdict_pending(
         step=first.title,
         due=format_local(first.due_at, tz, now=reference),
         at=format_local(reference, tz),
+        closed=closed,
     )

@@ -4,6 +4,8 @@ says so — no verdict — instead of “没有发现明显失分”."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from bot.core.models import OutboxMessage
@@ -63,10 +65,23 @@ def test_closed_before_any_deadline_gives_no_verdict_instead_of_no_losses(group:
     assert losses(doc) == {}
     assert doc["verdict_pending"] and "暂不评判" in doc["verdict_pending"]
     assert "11:00" in doc["verdict_pending"]  # the first deadline it was closed before
+    assert doc["verdict_pending"].startswith("结案时")
     validate(doc)
     card, report = retro_card_and_report(group, "09:10")
     assert "暂不评判" in card and "没有发现明显失分" not in card
     assert "暂不评判" in report.partition("### 失")[2]
+
+
+def doc_day(group: RetroGroup) -> str:
+    """The incident's day (local), as the scripted group started it."""
+    return group.retro()["incident"]["started_at"][:10]
+
+
+def test_an_open_incident_before_any_deadline_is_judged_as_of_now_not_at_a_close(group: RetroGroup):
+    group.at("09:00", "/危机 开启 面霜结块被博主晒图", who="ou_ceo")
+    doc = group.retro(now=datetime.fromisoformat(doc_day(group) + "T09:10:00+08:00"))
+    assert doc["incident"]["closed_at"] is None
+    assert doc["verdict_pending"].startswith("截至") and "结案" not in doc["verdict_pending"]
 
 
 def test_a_judged_incident_has_no_pending_verdict(group: RetroGroup):
