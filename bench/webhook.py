@@ -236,24 +236,51 @@ def start_app(workdir: Path, fake, database_url: str, synchronous: str = "full")
     return start_process("app", argv, env, workdir, port)
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the server forks a worker process: WORKER_PROCESS)."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return pids
+
+
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its descendants so far (Linux /proc; None elsewhere)."""
+    total = None
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total = (total or 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def rss_mib(pid: int) -> float | None:
-    """Resident memory of a process (Linux /proc; None elsewhere)."""
+def _memory_kib(pid: int, path: str, field: str) -> int | None:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
     except OSError:
         pass
     return None
+
+
+def rss_mib(pid: int) -> float | None:
+    """Memory of a process and its descendants (Linux /proc; None elsewhere): the proportional set size (pages
+    shared between the server and its forked worker counted once), or the sum of resident sets without smaps."""
+    members = process_tree(pid)
+    pss = [_memory_kib(member, "smaps_rollup", "Pss:") for member in members]
+    if all(value is not None for value in pss):
+        return sum(pss) / 1024
+    rss = [value for member in members if (value := _memory_kib(member, "status", "VmRSS:")) is not None]
+    return sum(rss) / 1024 if rss else None
 
 
 def cpu_ms_per_event(before: float | None, after: float | None, events: int) -> float | None:
@@ -663,7 +690,8 @@ def print_table(report: dict[str, Any]) -> None:
         if cpu is not None and bare_cpu is not None:
             print(
                 f"    CPU per event: app {cpu:.2f} ms (acks, processing, sends), bare {bare_cpu:.2f} ms; "
-                f"app RSS idle {a.get('idle_rss_mib') or 0:.0f} MiB, after load {a.get('rss_after_mib') or 0:.0f} MiB"
+                f"app memory (PSS, server + worker) idle {a.get('idle_rss_mib') or 0:.0f} MiB, "
+                f"after load {a.get('rss_after_mib') or 0:.0f} MiB"
             )
         print(
             f"    during load: max inbox pending {dl.get('max_inbox_pending')}, max outbox pending "

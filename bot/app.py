@@ -47,12 +47,17 @@ def create_app(
     )
     docs = _docs_worker(settings, runtime)
 
+    background = [part for part in (runtime, docs) if part is not None]
+
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        db.upgrade(settings.database_url)
-        runtime.start()
-        if docs is not None:
-            docs.start()
+        forked = app.state.worker_process
+        if forked is None:
+            db.upgrade(settings.database_url)
+            for part in background:
+                part.start()
+        else:  # fork_workers: upgraded, and the background work runs in the worker process
+            forked.watch()
         connection = None
         if mode is Mode.ws:
             from bot.feishu import ws
@@ -64,9 +69,11 @@ def create_app(
         finally:
             if connection is not None:
                 connection.stop()
-            if docs is not None:
-                docs.stop()
-            runtime.stop()
+            if forked is None:
+                for part in reversed(background):
+                    part.stop()
+            else:
+                forked.stop()
             engine.dispose()
 
     # No API docs or schema outside the sandbox: a public webhook host describes nothing about itself.
@@ -74,6 +81,8 @@ def create_app(
     app = FastAPI(title="crisis-retro-bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=openapi_url)
     app.state.runtime = runtime
     app.state.docs_worker = docs
+    app.state.background = background
+    app.state.worker_process = None
     app.state.settings = settings
 
     if mode is Mode.sandbox and settings.sandbox_password:
@@ -84,6 +93,8 @@ def create_app(
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         found = health.check(engine, settings, mode=mode.value, now=runtime.wall_fn())
+        if app.state.worker_process is not None:
+            found.body.update(app.state.worker_process.describe())
         return JSONResponse(found.body, status_code=200 if found.ok else 503)
 
     from bot.retro.report_page import RENDERS, ReportPages
@@ -135,6 +146,18 @@ def create_app(
 
         app.include_router(comments_api.router(runtime))
     return app
+
+
+def fork_workers(app: FastAPI) -> None:
+    """`serve` in a Feishu mode (WORKER_PROCESS=on): upgrade the database, then fork the worker process that runs
+    the background work (bot.core.worker_process); this process only acknowledges and serves pages."""
+    from bot.core import worker_process
+
+    runtime: Runtime = app.state.runtime
+    db.upgrade(app.state.settings.database_url)
+    forked = worker_process.fork(runtime.engine, runtime, app.state.background)
+    runtime.remote = forked.wake
+    app.state.worker_process = forked
 
 
 def _feishu_webhook(app: FastAPI, runtime: Runtime) -> APIRouter:

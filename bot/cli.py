@@ -141,8 +141,13 @@ def serve(
         typer.echo(_say("demo_seeded" if sandbox_demo.seed(settings) else "demo_skipped"))
     if settings.mode.value == "sandbox":
         typer.echo(_say("sandbox_url", url=settings.public_base_url.rstrip("/")))
+    served = create_app(settings)
+    if settings.worker_process and settings.mode.value != "sandbox":
+        from bot.app import fork_workers
+
+        fork_workers(served)
     # uvicorn's own logging config is off: its lines go through the bot's handler and its routine filter.
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=None)
+    uvicorn.run(served, host=host, port=port, log_config=None, log_level=None)
 
 
 @app.command()

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     review_time: str = "10:00"  # … at this local time (BOT_TIMEZONE)
     drill_day: int = 15  # the monthly drill reminder: this day of the month (next working day if it is not one) …
     drill_time: str = "10:00"  # … at this local time
+    # Feishu modes: `serve` runs processing, sends and schedules in a second process forked at start-up, so that
+    # acks never wait behind processing (bot/core/worker_process.py); off: everything in one process.
+    worker_process: bool = True
     # Store and acknowledge events but hold processing (maintenance, migrations, drills of a crash).
     processing_paused: bool = False
     # Set only by `crisisbot serve --insecure` (never from the environment): webhook events without the

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from bot.sandbox.members import DEFAULT_CHAT, MEMBERS
-from tests.support import CONFIG_VARS, ROOT, free_port, wait_until
+from tests.support import CONFIG_VARS, ENCRYPT_KEY, ROOT, VERIFICATION_TOKEN, free_port, wait_until
 
 
 @dataclass
@@ -42,6 +42,32 @@ class ServedBot:
 
     def bot_messages(self) -> list[dict[str, Any]]:
         return [m for m in self.transcript() if m["from_bot"]]
+
+
+def feishu_env(fake, mode: str = "webhook") -> dict[str, str]:
+    """The settings of a Feishu-mode `served_bot` talking to the fake Open API `fake`."""
+    return {
+        "FEISHU_APP_ID": fake.app_id,
+        "FEISHU_APP_SECRET": fake.app_secret,
+        "FEISHU_DOMAIN": fake.base_url,
+        "FEISHU_MODE": mode,
+        "FEISHU_VERIFICATION_TOKEN": VERIFICATION_TOKEN,
+        "FEISHU_ENCRYPT_KEY": ENCRYPT_KEY,
+    }
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants, from /proc (Linux)."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return pids
 
 
 @contextmanager

@@ -44,13 +44,16 @@ class Processor:
     reader: ChatReader | None = None
     llm: LLM | None = None
 
-    def process_due(self, *, limit: int = 100) -> int:
-        """Process every due event once; returns how many were due. Per chat in order: when an event fails and
-        waits for a retry, the chat's later events wait behind it until it is done or dead."""
+    def process_due(self, *, limit: int = 100, stop: Callable[[], bool] = lambda: False) -> int:
+        """Process every due event once (until `stop()` says the process is stopping); returns how many were due.
+        Per chat in order: when an event fails and waits for a retry, the chat's later events wait behind it until
+        it is done or dead."""
         with Session(self.engine) as session:
             due = inbox.due_ids(session, now=self.wall_fn(), limit=limit)
         held: set[str] = set()  # chats whose earlier event failed in this pass: their later events wait
         for row_id, chat_id in due:
+            if stop():
+                break
             if chat_id and chat_id in held:
                 continue
             self.before_each()

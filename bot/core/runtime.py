@@ -47,6 +47,8 @@ class Runtime:
     tasks: TaskMirror | None = None  # FEISHU_TASKS=on: action items mirrored in the task app
     now_fn: Callable = utcnow
     wall_fn: Callable = utcnow  # real time: when failed sends are due again and how long they have waited
+    # Set when the workers run in a forked worker process (bot.core.worker_process): wakes go there.
+    remote: Callable[[str], None] | None = None
     acks: AckGate = field(init=False)
     processor: Processor = field(init=False)
     inbox_worker: Worker = field(init=False)
@@ -91,14 +93,24 @@ class Runtime:
                 self.engine, source=source, keys=keys, payload=payload, synchronous=self.settings.inbox_synchronous
             )
         if stored:
-            self.inbox_worker.wake()
+            self.wake("inbox")
         return stored
+
+    def wake(self, what: str) -> None:
+        """Wake the `inbox` or `outbox` pass, wherever the workers run."""
+        if self.remote is not None:
+            self.remote(what)
+        else:
+            self.wake_here(what)
+
+    def wake_here(self, what: str) -> None:
+        {"inbox": self.inbox_worker, "outbox": self.outbox_worker}[what].wake()
 
     def _inbox_pass(self) -> float | None:
         if self.settings.processing_paused:
             return None
         batch = 100
-        done = self.processor.process_due(limit=batch)
+        done = self.processor.process_due(limit=batch, stop=lambda: self.inbox_worker.stopping)
         if done:
             self.outbox_worker.wake()
             self._followers_due = True

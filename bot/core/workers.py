@@ -24,6 +24,11 @@ class Worker(threading.Thread):
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop: a long pass ends early (the rest stays in the DB for the next run)."""
+        return self._stopping.is_set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self._wake.set()
