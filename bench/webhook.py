@@ -16,7 +16,8 @@ What it does, per phase:
 Phase ``normal`` uses a fast fake; phase ``slow`` delays every message send at the fake
 (``--slow-send-ms``, default 200 ms), so the outbox is busy for the whole run while acks are measured.
 ``--synchronous full,normal`` runs the app once per SQLite setting of the inbox commit (INBOX_SYNCHRONOUS) in
-each phase, against the same bare measurement: what the fsync before each ack costs.
+each phase, against the same bare measurement: what the fsync before each ack costs. ``--worker-process on,off``
+likewise runs it with processing in the forked worker process and in the serving process (WORKER_PROCESS).
 
     python bench/webhook.py                      # 2000 events, concurrency 16, both phases
     python bench/webhook.py --events 300 --json  # machine-readable results
@@ -173,6 +174,7 @@ def _clean_env() -> dict[str, str]:
         "OUTBOX_",
         "WEBHOOK_",
         "CHAT_SEND_",
+        "WORKER_PROCESS",
     )
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(prefixes)}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
@@ -218,7 +220,7 @@ def start_bare(workdir: Path) -> Server:
     return start_process("bare", argv, _clean_env(), workdir, port)
 
 
-def start_app(workdir: Path, fake, database_url: str, synchronous: str = "full") -> Server:
+def start_app(workdir: Path, fake, database_url: str, synchronous: str = "full", worker: str = "on") -> Server:
     port = free_port()
     env = _clean_env()
     env.update(
@@ -231,6 +233,7 @@ def start_app(workdir: Path, fake, database_url: str, synchronous: str = "full")
         DATABASE_URL=database_url,
         PUBLIC_BASE_URL=f"http://{LOOPBACK}:{port}",
         INBOX_SYNCHRONOUS=synchronous,
+        WORKER_PROCESS="true" if worker == "on" else "false",
     )
     argv = [sys.executable, "-m", "bot", "serve", "--host", LOOPBACK, "--port", str(port)]
     return start_process("app", argv, env, workdir, port)
@@ -568,16 +571,25 @@ def log_findings(server: Server) -> dict[str, Any]:
 # ----- phases --------------------------------------------------------------------------------
 
 
+def _prefix(run_id: str, phase: str, variant: tuple[str, str]) -> str:
+    """Event ids distinct per app run (phase, synchronous mode, worker process on/off)."""
+    mode, worker = variant
+    return f"{run_id}{phase[0]}{mode[0]}{worker[-1]}"
+
+
 def run_phase(
     name: str, args, workdir: Path, fake, run_id: str, send_delay_ms: float, seed: int
 ) -> list[dict[str, Any]]:
-    """One bare measurement, then the app once per --synchronous mode; a result per app run."""
+    """One bare measurement, then the app once per --synchronous mode and --worker-process setting; a result per
+    app run."""
     phase_dir = workdir / name
     phase_dir.mkdir()
     fake.send_delay = send_delay_ms / 1000
     warmup = min(args.warmup, args.events)
     help_every = round(1 / args.help_ratio) if args.help_ratio > 0 else 0
     modes = [m.strip() for m in args.synchronous.split(",") if m.strip()]
+    workers = [w.strip() for w in args.worker_process.split(",") if w.strip()]
+    variants = [(mode, worker) for mode in modes for worker in workers]
 
     def say(text: str) -> None:
         if not args.json:
@@ -585,12 +597,12 @@ def run_phase(
 
     # Same requests for every target: encrypted now, signed at send time; distinct ids per app run.
     batches = {
-        mode: build_events(
-            f"{run_id}{name[0]}{mode[0]}", warmup + args.events, help_every=help_every, chats=args.chats, seed=seed
+        variant: build_events(
+            _prefix(run_id, name, variant), warmup + args.events, help_every=help_every, chats=args.chats, seed=seed
         )
-        for mode in modes
+        for variant in variants
     }
-    bare_bodies = batches[modes[0]].bodies  # the bare endpoint ignores content; same sizes, same client crypto work
+    bare_bodies = batches[variants[0]].bodies  # the bare endpoint ignores content; same sizes, same client crypto work
     say("bare FastAPI endpoint …")
     bare = start_bare(phase_dir)
     try:
@@ -601,15 +613,19 @@ def run_phase(
     finally:
         bare.stop()
     results = []
-    for mode in modes:
-        label = name if len(modes) == 1 else f"{name} sync={mode}"
-        app_batch = batches[mode]
-        prefix = f"{run_id}{name[0]}{mode[0]}"
+    for variant in variants:
+        mode, worker = variant
+        label = " ".join(
+            [name] + ([f"sync={mode}"] if len(modes) > 1 else []) + ([f"worker={worker}"] if len(workers) > 1 else [])
+        )
+        app_batch = batches[variant]
+        prefix = _prefix(run_id, name, variant)
         result: dict[str, Any] = {"phase": label, "send_delay_ms": send_delay_ms, "synchronous": mode}
+        result["worker_process"] = worker
         result["bare"] = bare_summary
-        database_url = args.database_url or f"sqlite:///{phase_dir / f'crisisbot-{mode}.db'}"
-        say(f"app ({database_url.split('@')[-1]}, INBOX_SYNCHRONOUS={mode}) …")
-        app = start_app(phase_dir, fake, database_url, mode)
+        database_url = args.database_url or f"sqlite:///{phase_dir / f'crisisbot-{mode}-{worker}.db'}"
+        say(f"app ({database_url.split('@')[-1]}, INBOX_SYNCHRONOUS={mode}, WORKER_PROCESS={worker}) …")
+        app = start_app(phase_dir, fake, database_url, mode, worker)
         try:
             idle_rss = rss_mib(app.proc.pid)
             run_load(app.url, app_batch.bodies[:warmup], args)
@@ -690,7 +706,7 @@ def print_table(report: dict[str, Any]) -> None:
         if cpu is not None and bare_cpu is not None:
             print(
                 f"    CPU per event: app {cpu:.2f} ms (acks, processing, sends), bare {bare_cpu:.2f} ms; "
-                f"app memory (PSS, server + worker) idle {a.get('idle_rss_mib') or 0:.0f} MiB, "
+                f"app memory (PSS of its processes) idle {a.get('idle_rss_mib') or 0:.0f} MiB, "
                 f"after load {a.get('rss_after_mib') or 0:.0f} MiB"
             )
         print(
@@ -776,6 +792,12 @@ def main(argv: list[str] | None = None) -> int:
         "each is one app run per phase against the same bare run (default full, the app's default)",
     )
     parser.add_argument(
+        "--worker-process",
+        default="on",
+        help="comma list of the app's WORKER_PROCESS: on (processing in the forked worker process), off (in the "
+        "serving process); each is one app run per phase against the same bare run (default on, the app's default)",
+    )
+    parser.add_argument(
         "--database-url", default="", help="e.g. postgresql://… (default: a fresh SQLite file per phase in a temp dir)"
     )
     parser.add_argument("--request-timeout", type=float, default=30.0)
@@ -801,6 +823,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("check --phases (normal,slow), --events, --concurrency and --chats")
     if not modes or not set(modes) <= {"full", "normal"} or len(set(modes)) != len(modes):
         parser.error("--synchronous takes full and/or normal")
+    workers = [w.strip() for w in args.worker_process.split(",") if w.strip()]
+    if not workers or not set(workers) <= {"on", "off"} or len(set(workers)) != len(workers):
+        parser.error("--worker-process takes on and/or off")
 
     from tests.fakes.feishu_openapi import reset_lark_token_cache
 
@@ -816,6 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             "chats": args.chats,
             "slow_send_ms": args.slow_send_ms,
             "synchronous": args.synchronous,
+            "worker_process": args.worker_process,
             "database": (args.database_url.split("@")[-1] or "sqlite (temp file)"),
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
