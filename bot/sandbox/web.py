@@ -69,7 +69,13 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/", response_class=HTMLResponse)
     def page() -> str:
         template = environment().get_template("sandbox/page.html")
-        return template.render(members=MEMBERS, bot=BOT, chat_id=DEFAULT_CHAT, chat_name=CHAT_NAME)
+        return template.render(
+            members=MEMBERS,
+            bot=BOT,
+            chat_id=DEFAULT_CHAT,
+            chat_name=CHAT_NAME,
+            timezone=runtime.settings.bot_timezone,  # message times as the bot shows times, not the browser's zone
+        )
 
     @api.get("/sandbox/api/messages")
     def transcript(

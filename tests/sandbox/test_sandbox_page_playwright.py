@@ -17,7 +17,7 @@ import pytest
 from bot.app import create_app
 from tests.comments.paths import COMMENT_FILES
 from tests.sandbox.test_sandbox_page import ARGS, CHROMIUM
-from tests.support import make_settings, serve
+from tests.support import Clock, make_settings, serve
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
 
@@ -180,3 +180,25 @@ def test_a_whole_crisis_in_the_sandbox_page(db_url, tmp_path, width):
         README_IMAGES.mkdir(parents=True, exist_ok=True)
         for name in ("sandbox", "report"):
             shutil.copyfile(shots / f"{name}-{width}.png", README_IMAGES / f"{name}.png")
+
+
+def test_message_times_are_the_bots_time_zone_whatever_the_browsers(db_url):
+    """A laptop in New York sees the group's times as the timeline and the bot write them (BOT_TIMEZONE, here
+    Asia/Shanghai), not converted to its own zone."""
+    from datetime import UTC, datetime
+
+    from playwright.sync_api import sync_playwright
+
+    clock = Clock(datetime(2026, 11, 26, 2, 5, tzinfo=UTC))  # 10:05 in Shanghai, 21:05 the day before in New York
+    with serve(create_app(make_settings(db_url), clock=clock)) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_context(locale="zh-CN", timezone_id="America/New_York").new_page()
+        page.goto(url + "/")
+        page.wait_for_selector("text=已入群", timeout=WAIT)
+        _say(page, "周总（CEO）", "/危机 开启 面霜过敏笔记发酵")
+        page.wait_for_selector("text=危机事件 #1 已开启", timeout=WAIT)
+        stamps = page.locator(".who").all_inner_texts()
+        browser.close()
+    own = [s for s in stamps if s.startswith("周总")]
+    assert own and all(s.endswith("10:05") for s in own), stamps
+    assert not [s for s in stamps if "21:05" in s], stamps
