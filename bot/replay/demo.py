@@ -71,7 +71,10 @@ def seed(settings: Settings, *, now: datetime | None = None) -> bool:
         finished_shift = whole_days_before(
             finished.end, ongoing.lines[0].at + ongoing_shift - timedelta(days=1), finished.tz
         )
-        for tag, conversation, shift in (("demo-1-", finished, finished_shift), ("demo-2-", ongoing, ongoing_shift)):
+        plays = (("demo-1-", finished, finished_shift, None), ("demo-2-", ongoing, ongoing_shift, now))
+        for tag, conversation, shift, until in plays:
+            # The ongoing crisis plays on to now: what fell due since its last line is sent at its time, not
+            # later by the server as if the bot had been offline (“补发”).
             play(
                 conversation,
                 engine,
@@ -81,6 +84,7 @@ def seed(settings: Settings, *, now: datetime | None = None) -> bool:
                 chat_id=DEFAULT_CHAT,
                 message_id_for=_transcribe(engine),
                 tag=tag,
+                until=until,
             )
         return True
     finally:

@@ -111,11 +111,13 @@ def play(
     chat_id: str | None = None,
     message_id_for: Callable[[Line, datetime, str], str] | None = None,
     tag: str = "",
+    until: datetime | None = None,
 ) -> Played:
     """Replay `conversation` into the (migrated) database behind `engine`. `shift` moves every recorded time
     (the demo moves a conversation to the present); `chat_id` replaces the recorded chat; `message_id_for`
     lets the caller store the member's message first (the sandbox transcript) and name its id; `tag` keeps the
-    event ids of several conversations played into one database apart."""
+    event ids of several conversations played into one database apart. `until` (after the last line) keeps the
+    clock going to that moment, reminders and escalations sent when due (the demo plays on to the present)."""
     from handlers import build_router
 
     chat = chat_id or conversation.chat_id
@@ -153,7 +155,7 @@ def play(
             played.append(sandbox_events.to_event(payload))
         processor.process_due()
         sweep_at(at)
-    end = conversation.end + shift
+    end = max(conversation.end + shift, until or conversation.end + shift)
     while (moment := _next_moment(engine, settings, clock.now, end)) is not None:
         sweep_at(moment)
     sweep_at(end)

@@ -109,3 +109,30 @@ def test_serve_demo_opens_on_a_finished_and_an_open_incident_and_the_report_link
         report = http.get(path)
         assert report.status_code == 200
         assert "危机概述" in report.text and "修护面霜过敏" in report.text
+
+
+def test_the_demo_plays_on_to_now_so_the_server_owes_no_late_notices(tmp_path):
+    """The open example ends in the morning; opened at 23:30 the same day, what fell due since (the formal
+    statement's reminder at 21:30, its deadline at 22:30) was sent at its time — not by the freshly started server
+    as “（补发，机器人离线期间到点）”, which would tell a first-time user the bot had been down."""
+    from datetime import datetime, time
+
+    from bot.scheduling import sweep
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    settings = make_settings(url)
+    day = (T0 + timedelta(days=30)).astimezone(settings.tz).date()
+    now = datetime.combine(day, time(23, 30), tzinfo=settings.tz)
+    assert demo.seed(settings, now=now) is True
+    engine = db.make_engine(url)
+    try:
+        assert sweep.sweep(engine, settings, now=now) == 0
+    finally:
+        engine.dispose()
+    app = create_app(settings, clock=lambda: now)
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
+        transcript = http.get("/sandbox/api/messages", params={"chat_id": DEFAULT_CHAT}).json()
+    members = [m for m in transcript if not m["from_bot"]]
+    after_last_line = [m for m in transcript if m["from_bot"] and m["at"] > members[-1]["at"]]
+    assert any("formal_statement" in (m["text"] or "") for m in after_last_line), after_last_line
+    assert not [m["text"] for m in transcript if "离线" in (m["text"] or "")]
