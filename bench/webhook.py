@@ -239,22 +239,10 @@ def start_app(workdir: Path, fake, database_url: str, synchronous: str = "full",
     return start_process("app", argv, env, workdir, port)
 
 
-def process_tree(pid: int) -> list[int]:
-    """The process and its descendants (the server forks a worker process: WORKER_PROCESS)."""
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return pids
-
-
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process and its descendants so far (Linux /proc; None elsewhere)."""
+    from tests.served_bot import process_tree  # the server and the worker process it forks (WORKER_PROCESS)
+
     total = None
     for member in process_tree(pid):
         try:
@@ -278,6 +266,8 @@ def _memory_kib(pid: int, path: str, field: str) -> int | None:
 def rss_mib(pid: int) -> float | None:
     """Memory of a process and its descendants (Linux /proc; None elsewhere): the proportional set size (pages
     shared between the server and its forked worker counted once), or the sum of resident sets without smaps."""
+    from tests.served_bot import process_tree
+
     members = process_tree(pid)
     pss = [_memory_kib(member, "smaps_rollup", "Pss:") for member in members]
     if all(value is not None for value in pss):
