@@ -22,29 +22,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DATA = ROOT / "tests" / "data"
-DATASET = DATA / "lint_labelled.yaml"
-# Every labelled set, in the order they were written. lint_fresh and later sets were written blind after the
-# rules were tuned; lint_fresh is frozen (never tuned on), lint_dev is the tuning set of issue 17, lint_unseen2 the
-# set written after that tuning to measure it (the model trains on it since), lint_unseen3 the set written after the
-# learned second opinion to measure that. lint_train (training data only) is not an evaluation set.
-SETS: tuple[str, ...] = ("lint_labelled", "lint_holdout", "lint_fresh", "lint_dev", "lint_unseen2", "lint_unseen3")
-BASE_CODES: tuple[str, ...] = ("boilerplate", "exaggeration", "no_remedy", "no_empathy", "blame_shift")
-CODES: tuple[str, ...] = (*BASE_CODES, "too_formal")  # too_formal is labelled from lint_fresh on
+# The labelled sets and their loading live in bench/lint_dataset.py, the timing in bench/lint_timing.py; the names
+# are re-exported here for the dataset test and tools/ that import them from this module.
+from bench.lint_dataset import (  # noqa: E402
+    CODES,
+    DATA,
+    DATASET,
+    KINDS,
+    SETS,
+    Item,
+    codes_of,
+    load_items,
+    positives_per_code,
+)
+from bench.lint_timing import format_timing, time_lint  # noqa: E402
+
 # The first run of the linter on each blind set, before any change made after reading it (micro P, R and per-code
 # recall over the codes the set labels). Kept here so that later runs are read against them.
 FIRST_RUNS: dict[str, dict[str, float]] = {
@@ -92,7 +94,6 @@ FIRST_RUNS: dict[str, dict[str, float]] = {
         "too_formal": 0.300,
     },
 }
-KINDS: tuple[str, ...] = ("reply", "statement", "cs", "kol")
 
 # Acceptance gates (the dataset test asserts these).
 MIN_ITEMS = 120
@@ -103,76 +104,6 @@ GATES = {
     "code_precision": 0.70,
     "code_recall": 0.70,
 }
-
-
-# ----- the labelled set ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    id: str
-    kind: str
-    text: str
-    labels: frozenset[str]
-    note: str = ""
-
-
-def load_items(path: Path = DATASET) -> list[Item]:
-    """The labelled drafts, validated: unique ids and texts, known kinds, labels among CODES."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(raw, dict) or not isinstance(raw.get("items"), list):
-        raise ValueError(f"{path}: expected a mapping with an 'items' list")
-    items: list[Item] = []
-    seen_ids: set[str] = set()
-    seen_texts: dict[str, str] = {}
-    for n, entry in enumerate(raw["items"]):
-        where = f"{path}: item #{n}"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where}: expected a mapping")
-        unknown = set(entry) - {"id", "kind", "text", "labels", "note"}
-        if unknown:
-            raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
-        item_id = str(entry.get("id") or "")
-        kind = entry.get("kind")
-        text = entry.get("text")
-        labels = entry.get("labels")
-        if not item_id:
-            raise ValueError(f"{where}: missing id")
-        where = f"{path}: item {item_id}"
-        if item_id in seen_ids:
-            raise ValueError(f"{where}: duplicate id")
-        if kind not in KINDS:
-            raise ValueError(f"{where}: kind {kind!r} is not one of {KINDS}")
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"{where}: empty text")
-        if not isinstance(labels, list) or not all(isinstance(code, str) for code in labels):
-            raise ValueError(f"{where}: labels must be a list of codes")
-        bad = set(labels) - set(CODES)
-        if bad:
-            raise ValueError(f"{where}: unknown label(s) {sorted(bad)}; allowed {CODES}")
-        if len(set(labels)) != len(labels):
-            raise ValueError(f"{where}: repeated label")
-        normalized = "".join(text.split())
-        if normalized in seen_texts:
-            raise ValueError(f"{where}: same text as item {seen_texts[normalized]}")
-        seen_ids.add(item_id)
-        seen_texts[normalized] = item_id
-        items.append(Item(item_id, kind, text, frozenset(labels), str(entry.get("note") or "")))
-    return items
-
-
-def codes_of(items: Iterable[Item]) -> tuple[str, ...]:
-    """The codes a set labels: the five base codes, and too_formal where any item carries it."""
-    return CODES if any("too_formal" in item.labels for item in items) else BASE_CODES
-
-
-def positives_per_code(items: Iterable[Item]) -> dict[str, int]:
-    counts = dict.fromkeys(codes_of(items), 0)
-    for item in items:
-        for code in item.labels:
-            counts[code] += 1
-    return counts
-
 
 # ----- predictions ---------------------------------------------------------------------------
 
@@ -339,65 +270,6 @@ def format_misses(evaluation: Evaluation) -> str:
             f"    expected={sorted(m.item.labels)} got={sorted(m.got)}  FP={fp}  FN={fn}"
         )
     return "\n".join(lines)
-
-
-# ----- timing --------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0–100)."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
-
-
-def _summary_us(samples_ns: list[int]) -> dict[str, float]:
-    values = sorted(v / 1000 for v in samples_ns)
-    return {
-        "calls": len(values),
-        "mean_us": sum(values) / len(values) if values else float("nan"),
-        "p95_us": percentile(values, 95),
-        "max_us": values[-1] if values else float("nan"),
-    }
-
-
-def time_lint(items: list[Item], repeat: int, lint: Callable[..., Any]) -> dict[str, Any]:
-    """Time per lint call over the set repeated `repeat` times, and the len() baseline."""
-    for item in items:  # warm-up: lazy compilation, imports, caches
-        lint(item.text, kind=item.kind)
-    clock = time.perf_counter_ns
-    lint_ns: list[int] = []
-    base_ns: list[int] = []
-    for _ in range(repeat):
-        for item in items:
-            t0 = clock()
-            len(item.text)
-            base_ns.append(clock() - t0)
-        for item in items:
-            t0 = clock()
-            lint(item.text, kind=item.kind)
-            lint_ns.append(clock() - t0)
-    result = {"repeat": repeat, "lint": _summary_us(lint_ns), "baseline_len": _summary_us(base_ns)}
-    result["ratio"] = {
-        key: (result["lint"][key] / result["baseline_len"][key] if result["baseline_len"][key] else float("inf"))
-        for key in ("mean_us", "p95_us")
-    }
-    return result
-
-
-def format_timing(timing: dict[str, Any]) -> str:
-    lint_t, base_t, ratio = timing["lint"], timing["baseline_len"], timing["ratio"]
-    return "\n".join(
-        [
-            f"{'timing (' + str(timing['repeat']) + 'x set)':<22}"
-            f"{'calls':>8}{'mean µs':>11}{'p95 µs':>11}{'max µs':>11}",
-            f"{'lint':<22}{lint_t['calls']:>8}{lint_t['mean_us']:>11.2f}{lint_t['p95_us']:>11.2f}{lint_t['max_us']:>11.2f}",
-            f"{'baseline len()':<22}{base_t['calls']:>8}{base_t['mean_us']:>11.3f}{base_t['p95_us']:>11.3f}"
-            f"{base_t['max_us']:>11.3f}",
-            f"{'ratio lint/baseline':<22}{'':>8}{ratio['mean_us']:>10.0f}x{ratio['p95_us']:>10.0f}x",
-        ]
-    )
 
 
 # ----- main ----------------------------------------------------------------------------------
