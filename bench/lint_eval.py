@@ -14,7 +14,7 @@ only iterates the texts and takes ``len()`` (lint/baseline ratio).
     python bench/lint_eval.py --set tests/data/lint_holdout.yaml   # the held-out set
     python bench/lint_eval.py --all        # every labelled set side by side, with each blind set's first run
 
-The metric functions here are the single copy: tests/test_lint_dataset.py imports them and
+The metric functions here are the single copy: tests/drafting/test_lint_dataset.py imports them and
 asserts the same acceptance gates (GATES).
 """
 
