@@ -70,3 +70,30 @@ def test_chart_chinese_text_has_no_missing_glyphs(caplog):
         charts.empty_chart("传播曲线")
     messages = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
     assert not [m for m in messages if "Glyph" in m or "missing from" in m], messages
+
+
+def test_milestones_passed_before_the_first_reading_are_not_told_as_crossed_then(monkeypatch):
+    """The first reading was already past 1万 and 10万: the chart says so (as the table does), instead of “破1万/10万”
+    at the moment of that reading; a threshold crossed later keeps its “破”."""
+    from matplotlib.figure import Figure
+
+    from bot.retro.charts import propagation as module
+
+    figures: list[Figure] = []
+
+    def keep(draw, *, size):  # the chart's own drawing on a figure the test can read
+        figure = Figure(figsize=size)
+        draw(figure)
+        figures.append(figure)
+        return b""
+
+    monkeypatch.setattr(module, "render", keep)
+    doc = sample()
+    for m in doc["propagation"]["milestones"]:
+        if m["metric"] == "topic_reads" and m["threshold"] <= 100_000:
+            m["at"], m["at_first_sample"] = "2026-11-24T10:00:00+08:00", True
+    propagation(doc)
+    texts = ["".join(t.get_text().split()) for ax in figures[0].axes for t in ax.texts]
+    assert "首次记录时已超过1万/10万10:00" in texts, texts
+    assert "破100万11:30" in texts, texts
+    assert not [t for t in texts if t.endswith("10:00") and t.startswith("破")], texts

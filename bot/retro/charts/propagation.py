@@ -65,11 +65,13 @@ def propagation_chart(retro: dict, *, inputs: ChartInputs, tz: tzinfo | None = N
             values += counts
             name = chart("milestone_series", metric=labels.metric(metric))
             ax.step(times, counts, where="post", linestyle="--", linewidth=1.5, color=COLORS[metric], label=name)
-        groups: dict[tuple[str, datetime], list[int]] = {}
+        # Thresholds already passed at the first reading are told as such, not as crossed at that moment.
+        groups: dict[tuple[str, datetime, bool], list[int]] = {}
         for m in milestones:
-            groups.setdefault((m["metric"], time_of(m["at"], tz)), []).append(m["threshold"])
+            key = (m["metric"], time_of(m["at"], tz), bool(m.get("at_first_sample")))
+            groups.setdefault(key, []).append(m["threshold"])
             values.append(m["threshold"])
-        for (metric, at), thresholds in groups.items():
+        for (metric, at, already), thresholds in groups.items():
             ax.scatter(
                 [at] * len(thresholds),
                 thresholds,
@@ -82,7 +84,7 @@ def propagation_chart(retro: dict, *, inputs: ChartInputs, tz: tzinfo | None = N
             )
             words = "/".join(format_value(metric, t) for t in sorted(thresholds))
             ax.annotate(
-                chart("milestone", words=words, clock=format_clock(at)),
+                chart("milestone", words=words, clock=format_clock(at), already=already),
                 (at, max(thresholds)),
                 textcoords="offset points",
                 xytext=(8, -4),
