@@ -89,3 +89,24 @@ def test_worker_process_off_runs_everything_in_one_process(tmp_path, fake_feishu
         assert process_tree(bot.pid) == [bot.pid]
         message_id = post_help(bot)
         assert wait_until(lambda: replies_to(fake_feishu, message_id) == 1, timeout=30)
+
+
+def test_long_connection_events_are_processed_by_the_worker_process(tmp_path, fake_feishu):
+    """ws mode: the long connection lives in the server (it acknowledges), the worker process answers."""
+    from tests.fakes.feishu_ws import FakeFeishuWs
+
+    ws = FakeFeishuWs(fake_feishu.app_id, fake_feishu.app_secret).start()
+    fake_feishu.attach_ws(ws.base_url)
+    try:
+        with served_bot(tmp_path, **{**feishu_env(fake_feishu, "ws"), "FEISHU_ENCRYPT_KEY": ""}) as bot:
+            assert ws.wait_for_connections(1, 20)
+            assert health(bot)["processing"] == "worker process"
+            event = message_event(
+                event_id="ev_wp_ws", message_id="om_wp_ws", chat_id="oc_wp", text="/帮助", token=VERIFICATION_TOKEN
+            )
+            acked = ws.push_event(event)
+            assert acked is not None and acked["code"] == 200
+            assert wait_until(lambda: replies_to(fake_feishu, "om_wp_ws") == 1, timeout=30)
+            assert ws.connections == 1  # in the server: the worker opened none
+    finally:
+        ws.stop()
