@@ -151,8 +151,13 @@ def create_app(
 def fork_workers(app: FastAPI) -> None:
     """`serve` in a Feishu mode (WORKER_PROCESS=on): upgrade the database, then fork the worker process that runs
     the background work (bot.core.worker_process); this process only acknowledges and serves pages."""
+    import os
+
     from bot.core import worker_process
 
+    if not hasattr(os, "fork"):  # Windows: one process
+        log.info("no fork() on this platform: processing runs in the serving process")
+        return
     runtime: Runtime = app.state.runtime
     db.upgrade(app.state.settings.database_url)
     forked = worker_process.fork(runtime.engine, runtime, app.state.background)
