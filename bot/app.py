@@ -247,7 +247,7 @@ def _docs_worker(settings: Settings, runtime: Runtime):
     def step() -> float | None:
         wait = documents.write_due(runtime.engine, settings, writer, now=runtime.wall_fn())
         if wait == 0:
-            runtime.outbox_worker.wake()  # the link (or the refusal) goes out now
+            runtime.wake_here("outbox")  # the link (or the refusal) goes out now
         return wait
 
     return Worker("docs", step, idle=1.0)

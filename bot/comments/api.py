@@ -48,6 +48,8 @@ def router(runtime: Runtime) -> APIRouter:
             alerted = alerts.alert_messages(session, incident.id, settings=settings, now=runtime.now_fn())
             outbox.enqueue(session, alerted)
             session.commit()
+        if alerted:
+            runtime.wake("outbox")  # the alert goes out now, not at the outbox's next poll
         return JSONResponse(summary.as_json())
 
     @api.post("/api/incidents/{incident_id}/comments")
